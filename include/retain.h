@@ -1,0 +1,14 @@
+/*
+ * retain.h - libretain, an embeddable retention engine.
+ * Include this one header; it brings in every subsystem.
+ */
+#ifndef RETAIN_H
+#define RETAIN_H
+
+#include "retain/common.h"
+#include "retain/engine.h"
+#include "retain/customer.h"
+#include "retain/order.h"
+#include "retain/event.h"
+
+#endif /* RETAIN_H */

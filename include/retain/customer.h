@@ -1,0 +1,98 @@
+/*
+ * retain/customer.h - customers, their running statistics, and consent.
+ *
+ * Customers are named by the host's own string id. Contact data is
+ * normalized on the way in: e-mail addresses are trimmed with the domain
+ * lower-cased; phone numbers become E.164 ("+14155550100").
+ */
+#ifndef RETAIN_CUSTOMER_H
+#define RETAIN_CUSTOMER_H
+
+#include "engine.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** "No such time": first_order_at of a customer without orders, and so on. */
+#define RETAIN_TIME_NONE INT64_MIN
+
+#define RETAIN_CUSTOMER_VERSION 1
+
+/**
+ * A customer. The same struct is passed to retain_customer_upsert() and
+ * returned by retain_customer_get(); members marked read-only are computed
+ * by the library and ignored by upsert.
+ */
+typedef struct retain_customer {
+    unsigned int version;   /**< RETAIN_CUSTOMER_VERSION */
+    const char *id;         /**< host's id; required */
+    const char *email;      /**< NULL: keep; "": clear */
+    const char *phone;      /**< NULL: keep; "": clear */
+    const char *name;       /**< NULL: keep; "": clear */
+    const char *timezone;   /**< IANA zone, e.g. "Europe/Berlin"; NULL: keep; "": clear */
+    const char *locale;     /**< BCP 47, e.g. "de-DE"; NULL: keep; "": clear */
+    const char *attrs_json; /**< JSON object applied as an RFC 7396 merge patch; NULL: keep */
+    int64_t at;             /**< time of this change (ms UTC); becomes created_at when new */
+
+    /* Read-only: filled by retain_customer_get(). */
+    int64_t created_at;
+    int64_t updated_at;
+    int64_t orders_count;     /**< orders not cancelled */
+    int64_t first_order_at;   /**< RETAIN_TIME_NONE when no order */
+    int64_t last_order_at;    /**< RETAIN_TIME_NONE when no order */
+    const retain_money *revenue; /**< revenue to date, one entry per currency */
+    size_t revenue_count;
+    double p_alive;           /**< from retain_model_refresh(); NaN until then */
+} retain_customer;
+
+#define RETAIN_CUSTOMER_INIT { RETAIN_CUSTOMER_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, \
+                               0, 0, 0, RETAIN_TIME_NONE, RETAIN_TIME_NONE, 0, 0, 0 }
+
+/**
+ * Create the customer or update the members that are not NULL. Invalid data
+ * (bad e-mail, phone, zone, JSON, UTF-8) returns RETAIN_EINVAL and writes
+ * nothing.
+ */
+RETAIN_API int retain_customer_upsert(retain_engine *e, const retain_customer *c);
+
+/** Read a customer; free the result with retain_customer_free(). */
+RETAIN_API int retain_customer_get(retain_customer **out, retain_engine *e, const char *id);
+
+/** Free a customer returned by retain_customer_get(). NULL is a no-op. */
+RETAIN_API void retain_customer_free(retain_customer *c);
+
+/** Delete a customer with its orders, shipments, events and consent. */
+RETAIN_API int retain_customer_delete(retain_engine *e, const char *id);
+
+/** Find a customer by normalized e-mail or phone; *id_out is freed with retain_free(). */
+RETAIN_API int retain_customer_find(char **id_out, retain_engine *e, const char *email,
+                                    const char *phone);
+
+typedef enum retain_consent_state {
+    RETAIN_CONSENT_UNKNOWN = 0, /**< never given nor revoked */
+    RETAIN_CONSENT_GRANTED = 1,
+    RETAIN_CONSENT_REVOKED = 2
+} retain_consent_state;
+
+/**
+ * Record consent for one channel ("email", "sms", "push", "whatsapp",
+ * "call", "chat", "webhook" ...) and category ("transactional", "marketing",
+ * "feedback" ...). The latest statement by time wins; at the same time a
+ * revocation wins over a grant. `source` says where it came from
+ * ("checkout", "unsubscribe-link") and may be NULL.
+ */
+RETAIN_API int retain_consent_set(retain_engine *e, const char *customer_id, const char *channel,
+                                  const char *category, retain_consent_state state, int64_t at,
+                                  const char *source);
+
+/** Current consent for a channel and category; *at_out may be NULL. */
+RETAIN_API int retain_consent_get(retain_consent_state *state_out, int64_t *at_out,
+                                  retain_engine *e, const char *customer_id,
+                                  const char *channel, const char *category);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RETAIN_CUSTOMER_H */

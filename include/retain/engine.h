@@ -1,0 +1,106 @@
+/*
+ * retain/engine.h - opening and closing an engine, options, errors and
+ * transactions.
+ *
+ * An engine is one connection to one libretain database (a file or ":memory:").
+ * Like a SQLite connection it may be used from one thread at a time; several
+ * engines, in threads or processes, may share one database file.
+ */
+#ifndef RETAIN_ENGINE_H
+#define RETAIN_ENGINE_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct retain_engine retain_engine;
+
+#define RETAIN_OPTIONS_VERSION 1
+
+/**
+ * Options for retain_engine_open(). Start from RETAIN_OPTIONS_INIT and set
+ * what you need; a member left 0 or NULL takes the documented default.
+ * New members are only ever appended, and `version` tells the library which
+ * ones the caller knows about.
+ */
+typedef struct retain_options {
+    unsigned int version;        /**< RETAIN_OPTIONS_VERSION */
+    retain_allocator allocator;  /**< all NULL: malloc/realloc/free */
+    int busy_timeout_ms;         /**< wait for locks held by other connections; default 5000 */
+    const char *zoneinfo_dir;    /**< TZif files; default "/usr/share/zoneinfo" */
+    const char *default_timezone;/**< zone for customers without one; default "UTC" */
+    const char *default_country; /**< ISO 3166 alpha-2 for phone numbers without +; default none */
+    /* Rule language limits (0 = default). */
+    size_t rule_max_source;      /**< bytes of rule source; default 65536 */
+    int rule_max_depth;          /**< nesting depth of expressions; default 200 */
+    size_t rule_max_list;        /**< elements of a list literal; default 1024 */
+    uint32_t regex_match_limit;  /**< pcre2 match limit; default 100000 */
+    uint32_t regex_depth_limit;  /**< pcre2 depth limit; default 1000 */
+    size_t regex_max_subject;    /**< bytes of a string matched by a regex; default 65536 */
+    unsigned int flags;          /**< RETAIN_OPEN_* */
+} retain_options;
+
+#define RETAIN_OPTIONS_INIT { RETAIN_OPTIONS_VERSION, { 0, 0, 0, 0 }, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/** Open read-only: every call that writes returns RETAIN_EMISUSE. */
+#define RETAIN_OPEN_READONLY 0x1u
+
+/**
+ * Open (creating if needed) the database at `path`, or ":memory:".
+ * A file is put in WAL mode with foreign keys on; its schema is created or
+ * migrated in one transaction. A database written by a newer libretain is
+ * refused with RETAIN_EUNSUPPORTED and left untouched.
+ * `opts` may be NULL for the defaults. On failure *out is NULL; when
+ * `errmsg_out` is not NULL, the reason is copied into it (at most
+ * `errmsg_size` bytes, NUL-terminated), since there is no engine to ask.
+ */
+RETAIN_API int retain_engine_open(retain_engine **out, const char *path,
+                                  const retain_options *opts);
+
+/** Like retain_engine_open(), but copies the failure reason into errbuf. */
+RETAIN_API int retain_engine_open_ex(retain_engine **out, const char *path,
+                                     const retain_options *opts,
+                                     char *errbuf, size_t errbuf_size);
+
+/** Close the engine and free everything it owns. NULL is a harmless no-op. */
+RETAIN_API void retain_engine_close(retain_engine *e);
+
+/** The message of the last failed call on this engine ("" after success). */
+RETAIN_API const char *retain_errmsg(const retain_engine *e);
+/** The status code of the last call on this engine. */
+RETAIN_API int retain_errcode(const retain_engine *e);
+
+/**
+ * Group many calls into one transaction. Without them every call is its own
+ * transaction. A call that fails inside a group undoes only its own changes;
+ * the group stays open. Nesting is not allowed (RETAIN_EMISUSE).
+ */
+RETAIN_API int retain_begin(retain_engine *e);
+RETAIN_API int retain_commit(retain_engine *e);
+RETAIN_API int retain_rollback(retain_engine *e);
+
+/** Schema version of this library's database format. */
+RETAIN_API int retain_schema_version(void);
+
+/** How many objects the database holds. */
+typedef struct retain_counts {
+    int64_t customers;
+    int64_t orders;
+    int64_t order_lines;
+    int64_t shipments;
+    int64_t events;
+} retain_counts;
+
+/** Count the objects in the database. */
+RETAIN_API int retain_engine_counts(retain_engine *e, retain_counts *out);
+
+/** Free memory that a retain_* function returned to the caller (JSON text ...). */
+RETAIN_API void retain_free(retain_engine *e, void *ptr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RETAIN_ENGINE_H */

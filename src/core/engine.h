@@ -1,0 +1,83 @@
+/*
+ * engine.h (internal) - the engine structure and the error helpers every
+ * subsystem uses. Subsystems keep their own state behind the opaque
+ * pointers below and talk to each other only through internal headers.
+ */
+#ifndef RT_ENGINE_H
+#define RT_ENGINE_H
+
+#include "retain/engine.h"
+#include "alloc.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+typedef struct sqlite3 sqlite3;
+typedef struct rt_stmt_cache rt_stmt_cache;
+
+/* Resolved options: every default filled in, strings owned by the engine. */
+typedef struct rt_config {
+    int busy_timeout_ms;
+    char *zoneinfo_dir;
+    char *default_timezone;
+    char *default_country;
+    size_t rule_max_source;
+    int rule_max_depth;
+    size_t rule_max_list;
+    uint32_t regex_match_limit;
+    uint32_t regex_depth_limit;
+    size_t regex_max_subject;
+    unsigned int flags;
+} rt_config;
+
+struct retain_engine {
+    retain_allocator alloc;
+    rt_config cfg;
+    sqlite3 *db;
+    rt_stmt_cache *stmts;
+    struct rt_tz_cache *tz;  /* zones loaded so far (src/tz) */
+    bool in_host_tx;     /* retain_begin() is active */
+    int call_depth;      /* nesting of rt_tx_begin() within one public call */
+    int errcode;
+    char errmsg[1024];
+};
+
+/* Record an error on the engine and return `code`; printf-style message.
+ * Never allocates, so it is safe on out-of-memory paths. */
+int rt_error(retain_engine *e, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+int rt_verror(retain_engine *e, int code, const char *fmt, va_list ap);
+
+/* Mark the start of a public call: clears the last error. */
+static inline void rt_clear_error(retain_engine *e)
+{
+    e->errcode = RETAIN_OK;
+    e->errmsg[0] = '\0';
+}
+
+/* Shorthand for an out-of-memory error. */
+int rt_nomem(retain_engine *e);
+
+/* Write a message into a caller's buffer (snprintf that accepts NULL/0). */
+void rt_format(char *buf, size_t size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Validate common public arguments; each sets the error and returns it. */
+int rt_check_writable(retain_engine *e); /* RETAIN_EMISUSE if read-only */
+
+#define RT_ENGINE_GUARD(e)                              \
+    do {                                                \
+        if (!(e))                                       \
+            return RETAIN_EINVAL;                       \
+        rt_clear_error(e);                              \
+    } while (0)
+
+#define RT_UNUSED(x) ((void)(x))
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * schema.c - the database schema as an ordered list of migrations.
+ * PRAGMA user_version holds the number of migrations applied. Opening a
+ * database whose user_version is newer than this library knows is refused
+ * before anything is written.
+ */
+#include "store.h"
+#include "core/check.h"
+
+#include <string.h>
+
+/* Append new migrations at the end; never edit one that has shipped. */
+static const char *const migrations[] = {
+    /* 1: customers, consent, orders, shipments, events. */
+    "CREATE TABLE customer ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ext_id TEXT NOT NULL UNIQUE,"
+    "  email TEXT, phone TEXT, name TEXT, timezone TEXT, locale TEXT,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+    "  attrs TEXT NOT NULL DEFAULT '{}',"
+    "  orders_count INTEGER NOT NULL DEFAULT 0,"
+    "  first_order_at INTEGER, last_order_at INTEGER,"
+    "  p_alive REAL, clv INTEGER, clv_currency TEXT, expected_90d REAL"
+    ");"
+    "CREATE INDEX customer_email ON customer(email) WHERE email IS NOT NULL;"
+    "CREATE INDEX customer_phone ON customer(phone) WHERE phone IS NOT NULL;"
+    "CREATE TABLE customer_revenue ("
+    "  customer INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,"
+    "  currency TEXT NOT NULL, amount INTEGER NOT NULL,"
+    "  PRIMARY KEY (customer, currency)) WITHOUT ROWID;"
+    "CREATE TABLE consent ("
+    "  customer INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,"
+    "  channel TEXT NOT NULL, category TEXT NOT NULL,"
+    "  granted INTEGER NOT NULL, at INTEGER NOT NULL, source TEXT,"
+    "  PRIMARY KEY (customer, channel, category)) WITHOUT ROWID;"
+    "CREATE TABLE orders ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ext_id TEXT NOT NULL UNIQUE,"
+    "  customer INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,"
+    "  channel TEXT NOT NULL, placed_at INTEGER NOT NULL,"
+    "  currency TEXT NOT NULL, total INTEGER NOT NULL,"
+    "  coupon TEXT, status TEXT NOT NULL, status_at INTEGER NOT NULL,"
+    "  attrs TEXT NOT NULL DEFAULT '{}'"
+    ");"
+    "CREATE INDEX orders_customer ON orders(customer, placed_at);"
+    "CREATE TABLE order_line ("
+    "  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,"
+    "  line_no INTEGER NOT NULL, sku TEXT NOT NULL, title TEXT,"
+    "  quantity INTEGER NOT NULL, unit_price INTEGER NOT NULL,"
+    "  PRIMARY KEY (order_id, line_no)) WITHOUT ROWID;"
+    "CREATE TABLE order_status ("
+    "  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL, status TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  PRIMARY KEY (order_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE shipment ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ext_id TEXT NOT NULL UNIQUE,"
+    "  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,"
+    "  carrier TEXT, tracking TEXT, tracking_url TEXT,"
+    "  promised_at INTEGER, eta INTEGER, status TEXT NOT NULL,"
+    "  status_at INTEGER NOT NULL, delivered_at INTEGER, exception TEXT"
+    ");"
+    "CREATE INDEX shipment_order ON shipment(order_id);"
+    "CREATE TABLE shipment_event ("
+    "  shipment INTEGER NOT NULL REFERENCES shipment(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL, status TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  eta INTEGER, detail TEXT,"
+    "  PRIMARY KEY (shipment, seq)) WITHOUT ROWID;"
+    "CREATE TABLE event ("
+    "  id INTEGER PRIMARY KEY,"
+    "  customer INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  props TEXT NOT NULL DEFAULT '{}',"
+    "  host_event_id TEXT UNIQUE,"
+    "  order_id INTEGER, shipment INTEGER"
+    ");"
+    "CREATE INDEX event_customer ON event(customer, at);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int retain_schema_version(void)
+{
+    return N_MIGRATIONS;
+}
+
+static int user_version(retain_engine *e, int *v)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(e->db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rt_sqlerr(e, rc, "reading the schema version");
+    rc = sqlite3_step(st);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? RETAIN_OK : rt_sqlerr(e, rc, "reading the schema version");
+}
+
+static int migrate(retain_engine *e)
+{
+    int v, rc = user_version(e, &v);
+    if (rc)
+        return rc;
+    if (v > N_MIGRATIONS)
+        return rt_error(e, RETAIN_EUNSUPPORTED,
+                        "database schema version %d is newer than this libretain %s "
+                        "understands (%d); upgrade libretain to open it",
+                        v, RETAIN_VERSION_STRING, N_MIGRATIONS);
+    if (v == N_MIGRATIONS)
+        return RETAIN_OK;
+    if (e->cfg.flags & RETAIN_OPEN_READONLY)
+        return rt_error(e, RETAIN_EUNSUPPORTED,
+                        "database schema version %d needs migrating to %d, "
+                        "which a read-only engine cannot do", v, N_MIGRATIONS);
+    rc = sqlite3_exec(e->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rt_sqlerr(e, rc, "starting the schema migration");
+    /* Re-read inside the lock: another process may have migrated meanwhile. */
+    rc = user_version(e, &v);
+    for (; rc == RETAIN_OK && v < N_MIGRATIONS; v++) {
+        int src = sqlite3_exec(e->db, migrations[v], NULL, NULL, NULL);
+        if (src != SQLITE_OK)
+            rc = rt_sqlerr(e, src, "applying a schema migration");
+    }
+    if (rc == RETAIN_OK) {
+        char pragma[64];
+        rt_format(pragma, sizeof pragma, "PRAGMA user_version=%d", N_MIGRATIONS);
+        int src = sqlite3_exec(e->db, pragma, NULL, NULL, NULL);
+        if (src == SQLITE_OK)
+            src = sqlite3_exec(e->db, "COMMIT", NULL, NULL, NULL);
+        if (src != SQLITE_OK)
+            rc = rt_sqlerr(e, src, "committing the schema migration");
+    }
+    if (rc != RETAIN_OK)
+        sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int rt_store_open(retain_engine *e, const char *path)
+{
+    bool memory = strcmp(path, ":memory:") == 0;
+    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    flags |= (e->cfg.flags & RETAIN_OPEN_READONLY) ? SQLITE_OPEN_READONLY
+                                                   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &e->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        rt_error(e, rc == SQLITE_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO,
+                 "cannot open database \"%s\": %s", path,
+                 e->db ? sqlite3_errmsg(e->db) : sqlite3_errstr(rc));
+        return e->errcode;
+    }
+    sqlite3_busy_timeout(e->db, e->cfg.busy_timeout_ms);
+    sqlite3_extended_result_codes(e->db, 1);
+    rc = sqlite3_exec(e->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+    if (rc == SQLITE_OK && !memory && !(e->cfg.flags & RETAIN_OPEN_READONLY)) {
+        /* WAL lets readers and one writer proceed together across engines. */
+        sqlite3_stmt *st = NULL;
+        rc = sqlite3_prepare_v2(e->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_step(st);
+            rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+        }
+        sqlite3_finalize(st);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(e->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK)
+        return rt_sqlerr(e, rc, "configuring the database");
+    /* Reject files that are not SQLite databases before migrating. */
+    rc = sqlite3_exec(e->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rt_sqlerr(e, rc, "reading the database");
+    return migrate(e);
+}
+
+int retain_engine_counts(retain_engine *e, retain_counts *out)
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) FROM customer), (SELECT count(*) FROM orders),"
+        " (SELECT count(*) FROM order_line), (SELECT count(*) FROM shipment),"
+        " (SELECT count(*) FROM event)";
+    RT_ENGINE_GUARD(e);
+    int rc;
+    if ((rc = rt_check_ptr(e, "out", out)))
+        return rc;
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st;
+    if ((rc = rt_stmt(e, sql, &st)))
+        return rc;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        out->customers = sqlite3_column_int64(st, 0);
+        out->orders = sqlite3_column_int64(st, 1);
+        out->order_lines = sqlite3_column_int64(st, 2);
+        out->shipments = sqlite3_column_int64(st, 3);
+        out->events = sqlite3_column_int64(st, 4);
+        rc = RETAIN_OK;
+    } else {
+        rc = rt_sqlerr(e, src, "counting objects");
+    }
+    sqlite3_reset(st);
+    return rc;
+}

@@ -1,0 +1,214 @@
+/*
+ * stmt.c - prepared-statement cache, transactions and error mapping.
+ * The cache is an open-addressing table keyed by the address of the SQL
+ * text: each call site owns a static string, so a lookup is one hash of a
+ * pointer and statements are prepared once per engine.
+ */
+#include "store.h"
+
+#include <string.h>
+
+struct rt_stmt_cache {
+    size_t cap;  /* power of two */
+    size_t used;
+    const char **keys;
+    sqlite3_stmt **stmts;
+};
+
+static size_t slot_of(const char *key, size_t cap)
+{
+    uintptr_t h = (uintptr_t)key;
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    return (size_t)h & (cap - 1);
+}
+
+static int cache_grow(retain_engine *e)
+{
+    rt_stmt_cache *c = e->stmts;
+    size_t ncap = c->cap ? c->cap * 2 : 64;
+    const char **keys = rt_calloc(&e->alloc, ncap, sizeof *keys);
+    sqlite3_stmt **stmts = rt_calloc(&e->alloc, ncap, sizeof *stmts);
+    if (!keys || !stmts) {
+        rt_free(&e->alloc, keys);
+        rt_free(&e->alloc, stmts);
+        return rt_nomem(e);
+    }
+    for (size_t i = 0; i < c->cap; i++) {
+        if (!c->keys[i])
+            continue;
+        size_t j = slot_of(c->keys[i], ncap);
+        while (keys[j])
+            j = (j + 1) & (ncap - 1);
+        keys[j] = c->keys[i];
+        stmts[j] = c->stmts[i];
+    }
+    rt_free(&e->alloc, c->keys);
+    rt_free(&e->alloc, c->stmts);
+    c->keys = keys;
+    c->stmts = stmts;
+    c->cap = ncap;
+    return RETAIN_OK;
+}
+
+int rt_stmt(retain_engine *e, const char *sql, sqlite3_stmt **out)
+{
+    rt_stmt_cache *c = e->stmts;
+    if (!c) {
+        c = rt_calloc(&e->alloc, 1, sizeof *c);
+        if (!c)
+            return rt_nomem(e);
+        e->stmts = c;
+    }
+    if (c->cap) {
+        size_t i = slot_of(sql, c->cap);
+        while (c->keys[i]) {
+            if (c->keys[i] == sql) {
+                sqlite3_stmt *st = c->stmts[i];
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st);
+                *out = st;
+                return RETAIN_OK;
+            }
+            i = (i + 1) & (c->cap - 1);
+        }
+    }
+    if ((c->used + 1) * 2 > c->cap) {
+        int rc = cache_grow(e);
+        if (rc)
+            return rc;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(e->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rt_sqlerr(e, rc, "preparing a statement");
+    size_t i = slot_of(sql, c->cap);
+    while (c->keys[i])
+        i = (i + 1) & (c->cap - 1);
+    c->keys[i] = sql;
+    c->stmts[i] = st;
+    c->used++;
+    *out = st;
+    return RETAIN_OK;
+}
+
+void rt_store_close(retain_engine *e)
+{
+    rt_stmt_cache *c = e->stmts;
+    if (c) {
+        for (size_t i = 0; i < c->cap; i++)
+            if (c->keys[i])
+                sqlite3_finalize(c->stmts[i]);
+        rt_free(&e->alloc, c->keys);
+        rt_free(&e->alloc, c->stmts);
+        rt_free(&e->alloc, c);
+        e->stmts = NULL;
+    }
+    if (e->db) {
+        sqlite3_close_v2(e->db);
+        e->db = NULL;
+    }
+}
+
+int rt_exec(retain_engine *e, const char *sql)
+{
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "executing a statement");
+}
+
+int rt_sqlerr(retain_engine *e, int src, const char *doing)
+{
+    int code;
+    switch (src & 0xFF) {
+    case SQLITE_NOMEM: code = RETAIN_ENOMEM; break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: code = RETAIN_EBUSY; break;
+    case SQLITE_CONSTRAINT: code = RETAIN_ECONSTRAINT; break;
+    case SQLITE_READONLY: code = RETAIN_EMISUSE; break;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_PROTOCOL: code = RETAIN_EIO; break;
+    case SQLITE_TOOBIG: code = RETAIN_ELIMIT; break;
+    default: code = RETAIN_EINTERNAL; break;
+    }
+    const char *detail = e->db ? sqlite3_errmsg(e->db) : sqlite3_errstr(src);
+    if (code == RETAIN_ENOMEM)
+        return rt_nomem(e);
+    return rt_error(e, code, "%s: %s", doing, detail);
+}
+
+int rt_tx_begin(retain_engine *e)
+{
+    if (e->call_depth++ > 0)
+        return RETAIN_OK; /* already inside this call's transaction */
+    int rc = rt_exec(e, e->in_host_tx ? "SAVEPOINT rt_call" : "BEGIN IMMEDIATE");
+    if (rc)
+        e->call_depth--;
+    return rc;
+}
+
+int rt_tx_end(retain_engine *e, int rc)
+{
+    if (--e->call_depth > 0)
+        return rc;
+    if (rc == RETAIN_OK) {
+        int crc = rt_exec(e, e->in_host_tx ? "RELEASE rt_call" : "COMMIT");
+        if (crc == RETAIN_OK)
+            return RETAIN_OK;
+        rc = crc;
+    }
+    /* Keep the first error's message: the rollback must not overwrite it. */
+    int code = e->errcode;
+    char msg[sizeof e->errmsg];
+    memcpy(msg, e->errmsg, sizeof msg);
+    if (e->in_host_tx) {
+        sqlite3_exec(e->db, "ROLLBACK TO rt_call", NULL, NULL, NULL);
+        sqlite3_exec(e->db, "RELEASE rt_call", NULL, NULL, NULL);
+    } else if (!sqlite3_get_autocommit(e->db)) {
+        sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    e->errcode = code;
+    memcpy(e->errmsg, msg, sizeof msg);
+    return rc;
+}
+
+int rt_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+    return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
+}
+
+const char *rt_col_text(sqlite3_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st, col);
+}
+
+int rt_customer_key(retain_engine *e, const char *ext_id, int64_t *key)
+{
+    static const char sql[] = "SELECT id FROM customer WHERE ext_id=?";
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, ext_id, -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        *key = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return RETAIN_OK;
+    }
+    sqlite3_reset(st);
+    if (src == SQLITE_DONE)
+        return rt_error(e, RETAIN_ENOTFOUND, "customer \"%s\" does not exist", ext_id);
+    return rt_sqlerr(e, src, "looking up a customer");
+}

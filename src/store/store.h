@@ -1,0 +1,45 @@
+/*
+ * store.h (internal) - the only door to SQL. Connection setup, schema
+ * migrations, the per-engine prepared-statement cache, transactions, and
+ * the mapping of SQLite result codes to retain status codes.
+ */
+#ifndef RT_STORE_H
+#define RT_STORE_H
+
+#include "core/engine.h"
+
+#include <sqlite3.h>
+
+/* Open the connection and bring the schema up to date (one transaction). */
+int rt_store_open(retain_engine *e, const char *path);
+void rt_store_close(retain_engine *e);
+
+/* The statement for `sql`, prepared once per engine and cached. The cache is
+ * keyed by the address of `sql`, so pass a string literal or a static array.
+ * The statement comes back reset with its bindings cleared. */
+int rt_stmt(retain_engine *e, const char *sql, sqlite3_stmt **out);
+
+/* Run a statement without results (or run a cached one to completion). */
+int rt_exec(retain_engine *e, const char *sql);
+
+/* Every public call that writes wraps its work in rt_tx_begin/rt_tx_end.
+ * Outside a host transaction this is BEGIN IMMEDIATE ... COMMIT; inside one
+ * it is a SAVEPOINT, so a failed call undoes only its own changes. */
+int rt_tx_begin(retain_engine *e);
+/* Commit when rc == RETAIN_OK, roll back otherwise; returns rc, or the
+ * commit's error. */
+int rt_tx_end(retain_engine *e, int rc);
+
+/* Translate a SQLite result code into a status, recording a message that
+ * says what was being done ("recording order \"A1\""). */
+int rt_sqlerr(retain_engine *e, int sqlite_rc, const char *doing);
+
+/* Helpers to bind optional text (NULL -> SQL NULL). */
+int rt_bind_text(sqlite3_stmt *st, int idx, const char *s);
+/* The integer id of a customer from the host's id; RETAIN_ENOTFOUND if absent. */
+int rt_customer_key(retain_engine *e, const char *ext_id, int64_t *key);
+
+/* Column text as a C string or NULL. */
+const char *rt_col_text(sqlite3_stmt *st, int col);
+
+#endif
