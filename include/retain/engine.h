@@ -40,9 +40,10 @@ typedef struct retain_options {
     uint32_t regex_depth_limit;  /**< pcre2 depth limit; default 1000 */
     size_t regex_max_subject;    /**< bytes of a string matched by a regex; default 65536 */
     unsigned int flags;          /**< RETAIN_OPEN_* */
+    int cache_kib;               /**< SQLite page cache per engine, KiB; default 16384 */
 } retain_options;
 
-#define RETAIN_OPTIONS_INIT { RETAIN_OPTIONS_VERSION, { 0, 0, 0, 0 }, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define RETAIN_OPTIONS_INIT { RETAIN_OPTIONS_VERSION, { 0, 0, 0, 0 }, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /** Open read-only: every call that writes returns RETAIN_EMISUSE. */
 #define RETAIN_OPEN_READONLY 0x1u

@@ -12,6 +12,7 @@ static int resolve_config(retain_engine *e, const retain_options *o, char *errbu
 {
     rt_config *c = &e->cfg;
     c->busy_timeout_ms = 5000;
+    c->cache_kib = 16384;
     c->rule_max_source = 65536;
     c->rule_max_depth = 200;
     c->rule_max_list = 1024;
@@ -30,7 +31,12 @@ static int resolve_config(retain_engine *e, const retain_options *o, char *errbu
                       o->rule_max_depth);
             return RETAIN_EINVAL;
         }
+        if (o->cache_kib < 0) {
+            rt_format(errbuf, errsz, "options.cache_kib is %d; it must be >= 0", o->cache_kib);
+            return RETAIN_EINVAL;
+        }
         if (o->busy_timeout_ms) c->busy_timeout_ms = o->busy_timeout_ms;
+        if (o->cache_kib) c->cache_kib = o->cache_kib;
         if (o->zoneinfo_dir) zdir = o->zoneinfo_dir;
         if (o->default_timezone) zone = o->default_timezone;
         if (o->default_country) country = o->default_country;

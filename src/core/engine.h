@@ -28,6 +28,7 @@ typedef struct rt_config {
     uint32_t regex_depth_limit;
     size_t regex_max_subject;
     unsigned int flags;
+    int cache_kib;
 } rt_config;
 
 struct retain_engine {

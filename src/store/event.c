@@ -9,12 +9,15 @@ static int insert_event(retain_engine *e, int64_t customer_key, const char *name
                         const char *props_json, int64_t order_key, int64_t shipment_key,
                         const char *host_event_id, bool *duplicate)
 {
-    static const char sql[] =
+    static const char plain[] =
+        "INSERT INTO event(customer,name,at,props,host_event_id,order_id,shipment)"
+        " VALUES(?,?,?,coalesce(?,'{}'),?,nullif(?,0),nullif(?,0))";
+    static const char dedupe[] =
         "INSERT INTO event(customer,name,at,props,host_event_id,order_id,shipment)"
         " VALUES(?,?,?,coalesce(?,'{}'),?,nullif(?,0),nullif(?,0))"
-        " ON CONFLICT(host_event_id) DO NOTHING";
+        " ON CONFLICT(host_event_id) WHERE host_event_id IS NOT NULL DO NOTHING";
     sqlite3_stmt *st;
-    int rc = rt_stmt(e, sql, &st);
+    int rc = rt_stmt(e, host_event_id ? dedupe : plain, &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, customer_key);

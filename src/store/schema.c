@@ -71,10 +71,11 @@ static const char *const migrations[] = {
     "  customer INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,"
     "  name TEXT NOT NULL, at INTEGER NOT NULL,"
     "  props TEXT NOT NULL DEFAULT '{}',"
-    "  host_event_id TEXT UNIQUE,"
+    "  host_event_id TEXT,"
     "  order_id INTEGER, shipment INTEGER"
     ");"
-    "CREATE INDEX event_customer ON event(customer, at);",
+    "CREATE INDEX event_customer ON event(customer, at);"
+    "CREATE UNIQUE INDEX event_host_id ON event(host_event_id) WHERE host_event_id IS NOT NULL;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -152,7 +153,14 @@ int rt_store_open(retain_engine *e, const char *path)
     }
     sqlite3_busy_timeout(e->db, e->cfg.busy_timeout_ms);
     sqlite3_extended_result_codes(e->db, 1);
-    rc = sqlite3_exec(e->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+    /* Savepoint and statement journals in memory: one public call inside a
+     * host transaction is a savepoint, and a temporary file per call would
+     * cost a write system call for every page it touches. */
+    char pragmas[160];
+    rt_format(pragmas, sizeof pragmas,
+              "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-%d",
+              e->cfg.cache_kib);
+    rc = sqlite3_exec(e->db, pragmas, NULL, NULL, NULL);
     if (rc == SQLITE_OK && !memory && !(e->cfg.flags & RETAIN_OPEN_READONLY)) {
         /* WAL lets readers and one writer proceed together across engines. */
         sqlite3_stmt *st = NULL;
