@@ -10,5 +10,6 @@
 #include "retain/customer.h"
 #include "retain/order.h"
 #include "retain/event.h"
+#include "retain/model.h"
 
 #endif /* RETAIN_H */

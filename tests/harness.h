@@ -6,6 +6,7 @@
 #define RT_TEST_HARNESS_H
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -80,6 +80,9 @@ typedef struct retain_diag {
     char snippet[256]; /**< the offending source line and a caret under the column, when known */
 } retain_diag;
 
+/** "No such time": first_order_at of a customer without orders, and so on. */
+#define RETAIN_TIME_NONE INT64_MIN
+
 /** Money: integer minor units of an ISO 4217 currency ("USD", 1999 = $19.99). */
 typedef struct retain_money {
     int64_t amount;

@@ -14,9 +14,6 @@
 extern "C" {
 #endif
 
-/** "No such time": first_order_at of a customer without orders, and so on. */
-#define RETAIN_TIME_NONE INT64_MIN
-
 #define RETAIN_CUSTOMER_VERSION 1
 
 /**
