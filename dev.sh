@@ -41,7 +41,7 @@ configure() {
 }
 
 build() {
-    configure build -Dbuildtype=debugoptimized
+    configure build -Dbuildtype=debugoptimized -Dpython=enabled
     log "building"
     ninja -C build >/dev/null
 }
@@ -72,7 +72,7 @@ cmd_test() {
     meson test -C build --print-errorlogs --num-processes 2 || rc=1
     log "building and running tests under AddressSanitizer + UndefinedBehaviorSanitizer"
     configure build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
-        -Dbenchmarks=false
+        -Dbenchmarks=false -Dpython=enabled
     ninja -C build-asan >/dev/null
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         meson test -C build-asan --print-errorlogs --num-processes 2 || rc=1

@@ -10,6 +10,11 @@
 #include "retain/customer.h"
 #include "retain/order.h"
 #include "retain/event.h"
+#include "retain/rule.h"
+#include "retain/journey.h"
+#include "retain/transport.h"
+#include "retain/policy.h"
 #include "retain/model.h"
+#include "retain/metrics.h"
 
 #endif /* RETAIN_H */

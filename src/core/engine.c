@@ -5,6 +5,8 @@
 #include "engine.h"
 #include "store/store.h"
 #include "tz/tz.h"
+#include "journey/journey.h"
+#include "dispatch/dispatch.h"
 
 #include <string.h>
 
@@ -66,6 +68,8 @@ static int resolve_config(retain_engine *e, const retain_options *o, char *errbu
 static void engine_free(retain_engine *e)
 {
     retain_allocator a = e->alloc;
+    rt_journeys_free(e);
+    rt_dispatch_free(e);
     rt_store_close(e);
     rt_tz_cache_free(e);
     rt_free(&a, e->cfg.zoneinfo_dir);

@@ -37,7 +37,10 @@ struct retain_engine {
     sqlite3 *db;
     rt_stmt_cache *stmts;
     struct rt_tz_cache *tz;  /* zones loaded so far (src/tz) */
+    struct rt_dispatch_state *dispatch; /* transports, policy profiles (src/dispatch) */
+    struct rt_journey_set *journeys;    /* loaded journeys (src/journey) */
     bool in_host_tx;     /* retain_begin() is active */
+    bool in_callback;    /* a transport callback is running (src/dispatch) */
     int call_depth;      /* nesting of rt_tx_begin() within one public call */
     int errcode;
     char errmsg[1024];
@@ -72,11 +75,18 @@ void rt_format(char *buf, size_t size, const char *fmt, ...)
 /* Validate common public arguments; each sets the error and returns it. */
 int rt_check_writable(retain_engine *e); /* RETAIN_EMISUSE if read-only */
 
-#define RT_ENGINE_GUARD(e)                              \
-    do {                                                \
-        if (!(e))                                       \
-            return RETAIN_EINVAL;                       \
-        rt_clear_error(e);                              \
+/* Transport callbacks must not re-enter their engine: the delivery run
+ * that called them is between two of its transactions. */
+#define RT_ENGINE_GUARD(e)                                                    \
+    do {                                                                      \
+        if (!(e))                                                             \
+            return RETAIN_EINVAL;                                             \
+        if ((e)->in_callback)                                                 \
+            return rt_error((e), RETAIN_EMISUSE,                              \
+                            "%s called from inside a transport callback of "  \
+                            "the same engine; return from the callback first",\
+                            __func__);                                        \
+        rt_clear_error(e);                                                    \
     } while (0)
 
 #define RT_UNUSED(x) ((void)(x))

@@ -41,4 +41,12 @@ int rt_currency_digits(const char *code);
 /* A string is a usable id: non-NULL, 1..max bytes, valid UTF-8, no control chars. */
 bool rt_id_valid(const char *s, size_t max);
 
+
+/* "90s", "30m", "2h", "3d", "2w", "500ms" to milliseconds. */
+bool rt_parse_duration(const char *s, int64_t *out);
+/* Levenshtein distance of two short words (99 when either is over 40 bytes). */
+int rt_edit_distance(const char *a, const char *b);
+
+/* Format ms UTC as "2026-01-31T09:30:00Z" (buf >= 21 bytes). */
+void rt_format_time(int64_t ms, char *buf, size_t size);
 #endif

@@ -81,8 +81,11 @@ static int validate(retain_engine *e, const retain_customer *c, contact *ct)
         const rt_tz *z;
         if ((rc = rt_check_text(e, "customer.timezone", c->timezone, 64)))
             return rc;
-        if ((rc = rt_tz_get(e, c->timezone, &z)))
-            return rt_error(e, RETAIN_EINVAL, "customer.timezone: %s", e->errmsg);
+        if ((rc = rt_tz_get(e, c->timezone, &z))) {
+            char why[sizeof e->errmsg];
+            rt_format(why, sizeof why, "%s", e->errmsg); /* rt_error overwrites errmsg */
+            return rt_error(e, RETAIN_EINVAL, "customer.timezone: %s", why);
+        }
     }
     return RETAIN_OK;
 }

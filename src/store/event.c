@@ -1,5 +1,6 @@
 /* event.c - recording events and iterating a customer's history. */
 #include "event.h"
+#include "journey/journey.h"
 #include "core/check.h"
 #include "retain/event.h"
 
@@ -31,9 +32,15 @@ static int insert_event(retain_engine *e, int64_t customer_key, const char *name
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "recording event");
+    bool dup = sqlite3_changes(e->db) == 0;
     if (duplicate)
-        *duplicate = sqlite3_changes(e->db) == 0;
-    return RETAIN_OK;
+        *duplicate = dup;
+    if (dup)
+        return RETAIN_OK;
+    /* Journeys react in the same transaction: enrollment, exits, goals and
+     * waits never miss an event nor see one that was rolled back. */
+    return rt_journey_on_event(e, sqlite3_last_insert_rowid(e->db), customer_key, name, at,
+                               order_key, shipment_key);
 }
 
 int rt_event_emit(retain_engine *e, int64_t customer_key, const char *name, int64_t at,

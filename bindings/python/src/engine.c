@@ -1,0 +1,330 @@
+/*
+ * engine.c - the Engine type: opening and closing, the per-engine lock,
+ * host transactions and counts. The other methods live with their
+ * subsystem (customers.c, orders.c, events.c, iter.c).
+ *
+ * Every call into libretain runs with the GIL released, so that a thread
+ * waiting for a database lock (busy_timeout_ms) never stops the thread
+ * that holds it. The engine's own lock keeps two Python threads from using
+ * one retain_engine at the same time, as libretain requires.
+ */
+#include "pyretain.h"
+
+int rp_enter(EngineObject *self)
+{
+    if (!self->e)
+        return rp_raise_closed();
+    unsigned long me = PyThread_get_thread_ident();
+    if (self->owner == me) {
+        rp_raise(RETAIN_EMISUSE, "the engine is already in a call on this thread");
+        return -1;
+    }
+    if (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(self->lock, WAIT_LOCK);
+        Py_END_ALLOW_THREADS
+    }
+    if (!self->e) { /* closed by another thread while we waited */
+        PyThread_release_lock(self->lock);
+        return rp_raise_closed();
+    }
+    self->owner = me;
+    return 0;
+}
+
+void rp_leave(EngineObject *self)
+{
+    self->owner = 0;
+    PyThread_release_lock(self->lock);
+}
+
+void rp_child_init(RpChild *c, EngineObject *engine, void (*release)(RpChild *))
+{
+    c->engine = (EngineObject *)Py_NewRef((PyObject *)engine);
+    c->prev = c->next = NULL;
+    c->release = release;
+    c->attached = 0;
+    c->engine_closed = 0;
+}
+
+void rp_child_attach(RpChild *c)
+{
+    EngineObject *e = c->engine;
+    c->prev = NULL;
+    c->next = e->children;
+    if (e->children)
+        e->children->prev = c;
+    e->children = c;
+    c->attached = 1;
+}
+
+void rp_child_release(RpChild *c)
+{
+    if (!c->attached)
+        return;
+    c->release(c);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->engine->children = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    c->attached = 0;
+}
+
+int rp_child_check(RpChild *c)
+{
+    if (c->engine_closed || !c->engine->e)
+        return rp_raise_closed();
+    if (!c->attached) {
+        rp_raise(RETAIN_EMISUSE, "the object was closed");
+        return -1;
+    }
+    return 0;
+}
+
+void rp_child_dealloc(RpChild *c)
+{
+    EngineObject *e = c->engine;
+    if (c->attached && e) {
+        /* Keep other threads out of the engine while the resource goes, unless
+         * this thread is the one inside it (a deallocation during a call). */
+        int lock = e->owner != PyThread_get_thread_ident();
+        if (lock && !PyThread_acquire_lock(e->lock, NOWAIT_LOCK)) {
+            Py_BEGIN_ALLOW_THREADS
+            PyThread_acquire_lock(e->lock, WAIT_LOCK);
+            Py_END_ALLOW_THREADS
+        }
+        rp_child_release(c);
+        if (lock)
+            PyThread_release_lock(e->lock);
+    }
+    c->engine = NULL;
+    Py_XDECREF(e);
+}
+
+PyObject *rp_child_close(PyObject *self, PyObject *unused)
+{
+    RpChild *c = (RpChild *)self;
+    if (!c->attached)
+        Py_RETURN_NONE;
+    if (rp_enter(c->engine))
+        return NULL;
+    rp_child_release(c);
+    rp_leave(c->engine);
+    Py_RETURN_NONE;
+}
+
+void rp_child_type_dealloc(PyObject *self)
+{
+    rp_child_dealloc((RpChild *)self);
+    PyObject_Free(self);
+}
+
+static void children_close_all(EngineObject *self)
+{
+    while (self->children) {
+        RpChild *c = self->children;
+        rp_child_release(c);
+        c->engine_closed = 1;
+    }
+}
+
+static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = { "path", "busy_timeout_ms", "zoneinfo_dir", "default_timezone",
+                              "default_country", "cache_kib", "readonly", NULL };
+    PyObject *path;
+    int busy = 0, cache = 0, readonly = 0;
+    const char *zdir = NULL, *zone = NULL, *country = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|izzzip:Engine", kwlist, &path, &busy, &zdir,
+                                     &zone, &country, &cache, &readonly))
+        return NULL;
+    const char *cpath = PyUnicode_AsUTF8(path);
+    if (!cpath)
+        return NULL;
+    EngineObject *self = (EngineObject *)type->tp_alloc(type, 0);
+    if (!self)
+        return NULL;
+    self->lock = PyThread_allocate_lock();
+    if (!self->lock) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    self->path = Py_NewRef(path);
+    retain_options opts = RETAIN_OPTIONS_INIT;
+    opts.busy_timeout_ms = busy;
+    opts.cache_kib = cache;
+    opts.zoneinfo_dir = zdir;
+    opts.default_timezone = zone;
+    opts.default_country = country;
+    opts.flags = readonly ? RETAIN_OPEN_READONLY : 0;
+    char errbuf[512];
+    int rc;
+    retain_engine *e = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    rc = retain_engine_open_ex(&e, cpath, &opts, errbuf, sizeof errbuf);
+    Py_END_ALLOW_THREADS
+    if (rc != RETAIN_OK) {
+        Py_DECREF(self);
+        return rp_raise(rc, errbuf);
+    }
+    self->e = e;
+    return (PyObject *)self;
+}
+
+/* Close with the lock held (or when no other reference exists). */
+static void engine_close_locked(EngineObject *self)
+{
+    children_close_all(self);
+    retain_engine *e = self->e;
+    self->e = NULL;
+    if (e) {
+        Py_BEGIN_ALLOW_THREADS
+        retain_engine_close(e);
+        Py_END_ALLOW_THREADS
+    }
+}
+
+static void engine_dealloc(EngineObject *self)
+{
+    /* Children hold a reference, so none is left here. */
+    engine_close_locked(self);
+    if (self->lock)
+        PyThread_free_lock(self->lock);
+    Py_XDECREF(self->path);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *engine_close(PyObject *op, PyObject *unused)
+{
+    EngineObject *self = (EngineObject *)op;
+    if (!self->e)
+        Py_RETURN_NONE;
+    if (rp_enter(self))
+        return NULL;
+    engine_close_locked(self);
+    rp_leave(self);
+    Py_RETURN_NONE;
+}
+
+typedef int (*tx_fn)(retain_engine *);
+
+static PyObject *engine_tx(EngineObject *self, tx_fn fn)
+{
+    if (rp_enter(self))
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = fn(self->e);
+    Py_END_ALLOW_THREADS
+    PyObject *res = rc ? rp_raise_engine(self, rc) : Py_NewRef(Py_None);
+    rp_leave(self);
+    return res;
+}
+
+static PyObject *engine_begin(PyObject *self, PyObject *unused)
+{
+    return engine_tx((EngineObject *)self, retain_begin);
+}
+
+static PyObject *engine_commit(PyObject *self, PyObject *unused)
+{
+    return engine_tx((EngineObject *)self, retain_commit);
+}
+
+static PyObject *engine_rollback(PyObject *self, PyObject *unused)
+{
+    return engine_tx((EngineObject *)self, retain_rollback);
+}
+
+PyObject *rp_engine_counts(PyObject *op, PyObject *unused)
+{
+    EngineObject *self = (EngineObject *)op;
+    if (rp_enter(self))
+        return NULL;
+    retain_counts n;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = retain_engine_counts(self->e, &n);
+    Py_END_ALLOW_THREADS
+    PyObject *res = rc ? rp_raise_engine(self, rc)
+                       : Py_BuildValue("(LLLLL)", (long long)n.customers, (long long)n.orders,
+                                       (long long)n.order_lines, (long long)n.shipments,
+                                       (long long)n.events);
+    rp_leave(self);
+    return res;
+}
+
+static PyObject *engine_get_closed(PyObject *op, void *closure)
+{
+    return PyBool_FromLong(((EngineObject *)op)->e == NULL);
+}
+
+static PyObject *engine_get_path(PyObject *op, void *closure)
+{
+    return Py_NewRef(((EngineObject *)op)->path);
+}
+
+static PyMethodDef engine_methods[] = {
+    { "close", engine_close, METH_NOARGS,
+      "Close the engine; open iterators and rules are freed first." },
+    { "begin", engine_begin, METH_NOARGS, "retain_begin()" },
+    { "commit", engine_commit, METH_NOARGS, "retain_commit()" },
+    { "rollback", engine_rollback, METH_NOARGS, "retain_rollback()" },
+    { "counts", rp_engine_counts, METH_NOARGS,
+      "counts() -> (customers, orders, order_lines, shipments, events)" },
+    { "customer_upsert", rp_customer_upsert, METH_VARARGS,
+      "customer_upsert(id, email, phone, name, timezone, locale, attrs_json, at)" },
+    { "customer_get", rp_customer_get, METH_VARARGS, "customer_get(id) -> tuple" },
+    { "customer_delete", rp_customer_delete, METH_VARARGS, "customer_delete(id)" },
+    { "customer_find", rp_customer_find, METH_VARARGS,
+      "customer_find(email, phone) -> id or None" },
+    { "consent_set", rp_consent_set, METH_VARARGS,
+      "consent_set(customer_id, channel, category, state, at, source)" },
+    { "consent_get", rp_consent_get, METH_VARARGS,
+      "consent_get(customer_id, channel, category) -> (state, at or None)" },
+    { "order_record", rp_order_record, METH_VARARGS,
+      "order_record(id, customer_id, channel, placed_at, currency, total, coupon, status, "
+      "status_at, lines, attrs_json)" },
+    { "order_record_many", rp_order_record_many, METH_VARARGS,
+      "order_record_many(rows, batch_size, offset=0) -> (orders, customers)" },
+    { "order_set_status", rp_order_set_status, METH_VARARGS,
+      "order_set_status(id, status, at)" },
+    { "order_get", rp_order_get, METH_VARARGS, "order_get(id) -> tuple" },
+    { "orders", rp_orders_iter, METH_VARARGS, "orders(customer_id) -> iterator of tuples" },
+    { "shipment_record", rp_shipment_record, METH_VARARGS,
+      "shipment_record(id, order_id, carrier, tracking, tracking_url, promised_at, at)" },
+    { "shipment_update", rp_shipment_update, METH_VARARGS,
+      "shipment_update(id, status, at, eta, detail)" },
+    { "shipment_get", rp_shipment_get, METH_VARARGS, "shipment_get(id) -> tuple" },
+    { "event_track", rp_event_track, METH_VARARGS,
+      "event_track(customer_id, name, at, props_json, host_event_id)" },
+    { "events", rp_events_iter, METH_VARARGS, "events(customer_id) -> iterator of tuples" },
+#ifdef RETAIN_PY_HAVE_RULE
+    { "rule_compile", rp_rule_compile, METH_VARARGS,
+      "rule_compile(source, flags, vars, line, column) -> Rule" },
+#endif
+    { NULL, NULL, 0, NULL },
+};
+
+static PyGetSetDef engine_getset[] = {
+    { "closed", engine_get_closed, NULL, "True once close() was called.", NULL },
+    { "path", engine_get_path, NULL, "The path the engine was opened with.", NULL },
+    { NULL, NULL, NULL, NULL, NULL },
+};
+
+PyTypeObject RpEngine_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "retain._retain.Engine",
+    .tp_doc = "Engine(path, busy_timeout_ms=0, zoneinfo_dir=None, default_timezone=None, "
+              "default_country=None, cache_kib=0, readonly=False)\n\n"
+              "A libretain engine; the low-level object behind retain.Engine.",
+    .tp_basicsize = sizeof(EngineObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = engine_new,
+    .tp_dealloc = (destructor)engine_dealloc,
+    .tp_methods = engine_methods,
+    .tp_getset = engine_getset,
+};

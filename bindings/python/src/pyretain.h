@@ -1,0 +1,110 @@
+/*
+ * pyretain.h - shared declarations of the retain._retain extension module:
+ * the Engine object and its lock, engine errors, and small converters.
+ *
+ * The C layer takes and returns plain Python values (str, int
+ * milliseconds, int minor units, tuples); the pure-Python package turns
+ * datetimes, Decimals and dataclasses into those and back.
+ */
+#ifndef PYRETAIN_H
+#define PYRETAIN_H
+
+#include "pyretain_base.h"
+
+#include <pythread.h>
+#include <retain.h>
+
+typedef struct RpChild RpChild;
+
+/* The Python Engine: one retain_engine, used by one thread at a time. */
+typedef struct EngineObject {
+    PyObject_HEAD
+    retain_engine *e;         /* NULL once closed */
+    PyThread_type_lock lock;  /* held during every call into the engine */
+    unsigned long owner;      /* thread holding `lock`, 0 when free */
+    RpChild *children;        /* iterators, rules ...: freed when the engine closes */
+    PyObject *path;
+} EngineObject;
+
+/*
+ * The head of every Python object that owns a C resource which must be freed
+ * before its engine closes (an iterator's statement, a compiled rule). It
+ * holds a reference to its Engine and sits in the engine's list while the
+ * resource is alive; closing the engine releases them all.
+ */
+struct RpChild {
+    PyObject_HEAD
+    EngineObject *engine;       /* strong reference */
+    RpChild *prev, *next;       /* in engine->children while attached */
+    void (*release)(RpChild *); /* free the C resource; the engine lock is held */
+    int attached;
+    int engine_closed;          /* released because the engine closed */
+};
+
+extern PyTypeObject RpEngine_Type;
+extern PyTypeObject RpIter_Type;
+
+/* Check the engine is open and take its lock; 0, or -1 with an exception set. */
+int rp_enter(EngineObject *self);
+void rp_leave(EngineObject *self);
+
+/* Children (engine.c). init: take a reference to the engine; attach: link in,
+ * with the engine lock held, once the C resource exists; release: free it now
+ * (lock held); dealloc: release with the lock taken, drop the engine. */
+void rp_child_init(RpChild *c, EngineObject *engine, void (*release)(RpChild *));
+void rp_child_attach(RpChild *c);
+void rp_child_release(RpChild *c);
+void rp_child_dealloc(RpChild *c);
+/* Raise for a child whose engine is closed or that was closed; returns -1. */
+int rp_child_check(RpChild *c);
+/* The close() method of a child: release now (a second close is harmless). */
+PyObject *rp_child_close(PyObject *self, PyObject *unused);
+/* tp_dealloc of a child type. */
+void rp_child_type_dealloc(PyObject *self);
+
+/* Raise for a failed call on the engine, with retain_errmsg(); returns NULL. */
+PyObject *rp_raise_engine(EngineObject *self, int code);
+
+/* None -> RETAIN_TIME_NONE, int -> int64; 0 or -1 with an exception. */
+int rp_opt_time(PyObject *o, int64_t *out);
+/* RETAIN_TIME_NONE -> None. */
+PyObject *rp_time_or_none(int64_t t);
+
+/* ---- methods of Engine, by file ---- */
+
+/* engine.c */
+PyObject *rp_engine_counts(PyObject *self, PyObject *unused);
+
+/* customers.c */
+PyObject *rp_customer_upsert(PyObject *self, PyObject *args);
+PyObject *rp_customer_get(PyObject *self, PyObject *args);
+PyObject *rp_customer_delete(PyObject *self, PyObject *args);
+PyObject *rp_customer_find(PyObject *self, PyObject *args);
+PyObject *rp_consent_set(PyObject *self, PyObject *args);
+PyObject *rp_consent_get(PyObject *self, PyObject *args);
+
+/* orders.c */
+PyObject *rp_order_record(PyObject *self, PyObject *args);
+PyObject *rp_order_record_many(PyObject *self, PyObject *args);
+PyObject *rp_order_set_status(PyObject *self, PyObject *args);
+PyObject *rp_order_get(PyObject *self, PyObject *args);
+PyObject *rp_order_tuple(const retain_order *o);
+PyObject *rp_shipment_record(PyObject *self, PyObject *args);
+PyObject *rp_shipment_update(PyObject *self, PyObject *args);
+PyObject *rp_shipment_get(PyObject *self, PyObject *args);
+
+/* events.c */
+PyObject *rp_event_track(PyObject *self, PyObject *args);
+PyObject *rp_event_tuple(const retain_event *ev);
+
+/* iter.c */
+PyObject *rp_orders_iter(PyObject *self, PyObject *args);
+PyObject *rp_events_iter(PyObject *self, PyObject *args);
+
+#ifdef RETAIN_PY_HAVE_RULE
+/* rules.c */
+extern PyTypeObject RpRule_Type;
+PyObject *rp_rule_compile(PyObject *self, PyObject *args);
+#endif
+
+#endif /* PYRETAIN_H */

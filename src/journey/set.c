@@ -1,0 +1,105 @@
+/*
+ * set.c - the engine's loaded journeys: every stored version, compiled once,
+ * and the newest version of each name marked current.
+ */
+#include "journey.h"
+#include "store/journey_store.h"
+#include "retain/rule.h"
+
+#include <string.h>
+
+jr_journey *jr_find(retain_engine *e, const char *name, int version)
+{
+    rt_journey_set *s = e->journeys;
+    for (int i = 0; s && i < s->count; i++)
+        if (s->items[i]->version == version && !strcmp(s->items[i]->name, name))
+            return s->items[i];
+    return NULL;
+}
+
+jr_journey *jr_current(retain_engine *e, const char *name)
+{
+    rt_journey_set *s = e->journeys;
+    for (int i = 0; s && i < s->count; i++)
+        if (s->items[i]->current && !strcmp(s->items[i]->name, name))
+            return s->items[i];
+    return NULL;
+}
+
+int jr_set_add(retain_engine *e, jr_journey *j)
+{
+    rt_journey_set *s = e->journeys;
+    if (s->count == s->cap) {
+        int ncap = s->cap ? s->cap * 2 : 8;
+        jr_journey **items = rt_realloc(&e->alloc, s->items, (size_t)ncap * sizeof *items);
+        if (!items)
+            return rt_nomem(e);
+        s->items = items;
+        s->cap = ncap;
+    }
+    s->items[s->count++] = j;
+    /* The highest version of a name is the one customers enter. */
+    int best = -1;
+    for (int i = 0; i < s->count; i++) {
+        if (strcmp(s->items[i]->name, j->name))
+            continue;
+        s->items[i]->current = false;
+        if (best < 0 || s->items[i]->version > s->items[best]->version)
+            best = i;
+    }
+    s->items[best]->current = true;
+    return RETAIN_OK;
+}
+
+void rt_journeys_free(retain_engine *e)
+{
+    rt_journey_set *s = e->journeys;
+    if (!s)
+        return;
+    for (int i = 0; i < s->count; i++)
+        jr_journey_free(e, s->items[i]);
+    rt_free(&e->alloc, s->items);
+    retain_eval_ctx_free(s->ctx);
+    rt_free(&e->alloc, s);
+    e->journeys = NULL;
+}
+
+static int load_one(retain_engine *e, const char *name, int version, const char *source, void *ctx)
+{
+    (void)ctx;
+    retain_diag d[4];
+    jr_diags diags = { d, 4, 0, name };
+    jr_journey **list = NULL;
+    int n = 0;
+    int rc = jr_parse(e, source, strlen(source), &diags, &list, &n);
+    if (rc == RETAIN_ENOMEM)
+        return rc;
+    if (rc)
+        return rt_error(e, RETAIN_EINTERNAL,
+                        "stored journey \"%s\" version %d no longer compiles: %d:%d: %s", name,
+                        version, d[0].line, d[0].column, d[0].message);
+    for (int i = 0; i < n; i++) {
+        if (rc == RETAIN_OK && !strcmp(list[i]->name, name) && list[i]->version == version) {
+            rc = jr_set_add(e, list[i]);
+            if (rc)
+                jr_journey_free(e, list[i]);
+        } else {
+            jr_journey_free(e, list[i]);
+        }
+    }
+    rt_free(&e->alloc, list);
+    return rc;
+}
+
+int jr_ensure_loaded(retain_engine *e)
+{
+    if (e->journeys)
+        return RETAIN_OK;
+    e->journeys = rt_calloc(&e->alloc, 1, sizeof *e->journeys);
+    if (!e->journeys)
+        return rt_nomem(e);
+    int rc = js_def_each(e, load_one, NULL);
+    if (rc)
+        rt_journeys_free(e);
+    return rc;
+}

@@ -1,0 +1,222 @@
+/* rule_data.c - SQL behind the values rules read; see rule_data.h. */
+#include "rule_data.h"
+
+#include <string.h>
+
+static void text(char *dst, size_t sz, sqlite3_stmt *st, int col)
+{
+    const char *s = rt_col_text(st, col);
+    rt_format(dst, sz, "%s", s ? s : "");
+}
+
+static int64_t opt_time(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, col);
+}
+
+static int one_row(retain_engine *e, sqlite3_stmt *st, bool *found, const char *doing)
+{
+    int src = sqlite3_step(st);
+    *found = src == SQLITE_ROW;
+    if (src != SQLITE_ROW && src != SQLITE_DONE) {
+        sqlite3_reset(st);
+        return rt_sqlerr(e, src, doing);
+    }
+    return RETAIN_OK;
+}
+
+int rd_load_customer(retain_engine *e, int64_t key, const char *revenue_currency,
+                     bool with_attrs, rd_customer *o)
+{
+    static const char sql[] =
+        "SELECT ext_id, coalesce(email,''), coalesce(phone,''), coalesce(timezone,''),"
+        " coalesce(locale,''), orders_count, first_order_at, last_order_at, p_alive, clv,"
+        " clv_currency, CASE WHEN ?2 THEN attrs END,"
+        " (SELECT currency FROM customer_revenue WHERE customer=?1"
+        "   ORDER BY currency=?3 DESC, amount DESC LIMIT 1),"
+        " (SELECT amount FROM customer_revenue WHERE customer=?1"
+        "   ORDER BY currency=?3 DESC, amount DESC LIMIT 1)"
+        " FROM customer WHERE id=?1";
+    memset(o, 0, sizeof *o);
+    o->first_order_at = o->last_order_at = INT64_MIN;
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, key);
+    sqlite3_bind_int(st, 2, with_attrs);
+    rt_bind_text(st, 3, revenue_currency);
+    bool found;
+    if ((rc = one_row(e, st, &found, "reading customer for a rule")) || !found) {
+        sqlite3_reset(st);
+        return rc;
+    }
+    text(o->id, sizeof o->id, st, 0);
+    text(o->email, sizeof o->email, st, 1);
+    text(o->phone, sizeof o->phone, st, 2);
+    text(o->timezone, sizeof o->timezone, st, 3);
+    text(o->locale, sizeof o->locale, st, 4);
+    o->orders_count = sqlite3_column_int64(st, 5);
+    o->first_order_at = opt_time(st, 6);
+    o->last_order_at = opt_time(st, 7);
+    o->has_p_alive = sqlite3_column_type(st, 8) != SQLITE_NULL;
+    o->p_alive = sqlite3_column_double(st, 8);
+    o->has_clv = sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_type(st, 10) != SQLITE_NULL;
+    o->clv = sqlite3_column_int64(st, 9);
+    text(o->clv_currency, sizeof o->clv_currency, st, 10);
+    if (with_attrs && sqlite3_column_type(st, 11) != SQLITE_NULL) {
+        o->attrs = rt_strdup(&e->alloc, rt_col_text(st, 11));
+        if (!o->attrs)
+            rc = rt_nomem(e);
+    }
+    o->has_revenue = sqlite3_column_type(st, 12) != SQLITE_NULL;
+    text(o->revenue_currency, sizeof o->revenue_currency, st, 12);
+    o->revenue = sqlite3_column_int64(st, 13);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int rd_load_order(retain_engine *e, int64_t key, bool with_skus, rd_order *o)
+{
+    static const char sql[] =
+        "SELECT ext_id, channel, currency, status, coalesce(coupon,''), total, placed_at,"
+        " (SELECT count(*) FROM order_line WHERE order_id=?1) FROM orders WHERE id=?1";
+    static const char skus[] = "SELECT sku FROM order_line WHERE order_id=? ORDER BY line_no";
+    memset(o, 0, sizeof *o);
+    o->placed_at = INT64_MIN;
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, key);
+    bool found;
+    if ((rc = one_row(e, st, &found, "reading order for a rule")) || !found) {
+        sqlite3_reset(st);
+        return rc;
+    }
+    text(o->id, sizeof o->id, st, 0);
+    text(o->channel, sizeof o->channel, st, 1);
+    text(o->currency, sizeof o->currency, st, 2);
+    text(o->status, sizeof o->status, st, 3);
+    text(o->coupon, sizeof o->coupon, st, 4);
+    o->total = sqlite3_column_int64(st, 5);
+    o->placed_at = sqlite3_column_int64(st, 6);
+    o->lines_count = sqlite3_column_int64(st, 7);
+    sqlite3_reset(st);
+    if (!with_skus)
+        return RETAIN_OK;
+    if ((rc = rt_stmt(e, skus, &st)))
+        return rc;
+    sqlite3_bind_int64(st, 1, key);
+    while (o->nskus < RD_MAX_SKUS && sqlite3_step(st) == SQLITE_ROW)
+        text(o->skus[o->nskus++], sizeof o->skus[0], st, 0);
+    sqlite3_reset(st);
+    return RETAIN_OK;
+}
+
+int rd_load_shipment(retain_engine *e, int64_t key, int64_t order_key, rd_shipment *o)
+{
+    static const char sql[] =
+        "SELECT coalesce(carrier,''), status, coalesce(exception,''), promised_at, eta,"
+        " delivered_at FROM shipment WHERE (?1 != 0 AND id=?1) OR (?1 = 0 AND order_id=?2)"
+        " ORDER BY id DESC LIMIT 1";
+    memset(o, 0, sizeof *o);
+    o->promised_at = o->eta = o->delivered_at = INT64_MIN;
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, key);
+    sqlite3_bind_int64(st, 2, order_key);
+    bool found;
+    if ((rc = one_row(e, st, &found, "reading shipment for a rule")) || !found) {
+        sqlite3_reset(st);
+        return rc;
+    }
+    o->found = true;
+    text(o->carrier, sizeof o->carrier, st, 0);
+    text(o->status, sizeof o->status, st, 1);
+    text(o->exception, sizeof o->exception, st, 2);
+    o->promised_at = opt_time(st, 3);
+    o->eta = opt_time(st, 4);
+    o->delivered_at = opt_time(st, 5);
+    sqlite3_reset(st);
+    return RETAIN_OK;
+}
+
+int rd_load_event(retain_engine *e, int64_t id, bool with_props, rd_event *o)
+{
+    static const char sql[] = "SELECT name, at, props FROM event WHERE id=?";
+    memset(o, 0, sizeof *o);
+    o->at = INT64_MIN;
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    bool found;
+    if ((rc = one_row(e, st, &found, "reading event for a rule")) || !found) {
+        sqlite3_reset(st);
+        return rc;
+    }
+    text(o->name, sizeof o->name, st, 0);
+    o->at = sqlite3_column_int64(st, 1);
+    if (with_props) {
+        o->props = rt_strdup(&e->alloc, rt_col_text(st, 2));
+        if (!o->props)
+            rc = rt_nomem(e);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int rd_consent(retain_engine *e, int64_t customer, const char *channel, size_t channel_len,
+               const char *category, size_t category_len, int *state)
+{
+    static const char sql[] =
+        "SELECT granted FROM consent WHERE customer=? AND channel=? AND category IN (?, 'all')"
+        " ORDER BY granted ASC LIMIT 1";
+    *state = -1;
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, customer);
+    sqlite3_bind_text(st, 2, channel, (int)channel_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, category, (int)category_len, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *state = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "reading consent");
+}
+
+int rd_json_key(retain_engine *e, const char *json, const char *key, size_t key_len,
+                rd_json_value *o)
+{
+    /* The key is quoted in the path, so dots and spaces in it are literal. */
+    static const char sql[] =
+        "SELECT json_type(?1, '$.\"' || replace(?2, '\"', '\\\"') || '\"'),"
+        " json_extract(?1, '$.\"' || replace(?2, '\"', '\\\"') || '\"')";
+    memset(o, 0, sizeof *o);
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, (int)key_len, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        static const char *const types[] = { "integer", "real", "text", "true", "false", "null",
+                                             "object", "array" };
+        const char *t = rt_col_text(st, 0);
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+            if (!strcmp(t, types[i]))
+                o->type = types[i];
+        o->i = sqlite3_column_int64(st, 1);
+        o->f = sqlite3_column_double(st, 1);
+        text(o->text, sizeof o->text, st, 1);
+    }
+    sqlite3_reset(st);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "reading JSON");
+}
