@@ -268,7 +268,7 @@ int rt_store_open(retain_engine *e, const char *path)
         }
         sqlite3_finalize(st);
         if (rc == SQLITE_OK)
-            rc = sqlite3_exec(e->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+            rc = sqlite3_exec(e->db, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=16384", NULL, NULL, NULL);
     }
     if (rc != SQLITE_OK)
         return rt_sqlerr(e, rc, "configuring the database");
