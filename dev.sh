@@ -90,7 +90,8 @@ cmd_demo() {
     ensure_packages
     build
     log "running the demo storefront"
-    ./build/examples/storefront/storefront "${@:-tests/data/CDNOW_sample.txt}"
+    ./build/examples/storefront/storefront "${1:-tests/data/CDNOW_sample.txt}" \
+        "${2:-storefront-demo.db}" examples
 }
 
 cmd_bench() {

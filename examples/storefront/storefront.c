@@ -1,62 +1,226 @@
 /*
- * storefront.c - the demo storefront: a small program using libretain as a
- * store's backend would. It imports the CDNOW order history into a database
- * file and reports what the store now knows.
+ * storefront.c - the demo storefront: a small program using libretain the
+ * way a store's backend would.
  *
- *   storefront [CDNOW_sample.txt] [database file]
+ *  1. imports the CDNOW order history (2,357 customers, 1997-98),
+ *  2. measures it: repeat rate, AOV, LTV, and fits BG/NBD to the first
+ *     39 weeks,
+ *  3. loads the post-purchase journey and the marketplace policies,
+ *     registers an e-mail transport that prints, and simulates three weeks
+ *     of new orders with an on-time parcel, a late one, a cancelled order
+ *     and an Amazon order, printing every touchpoint as it goes out.
+ *
+ *   storefront [CDNOW_sample.txt] [database file] [examples dir]
  */
 #include "cdnow.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define HOUR 3600000LL
+#define DAY (24 * HOUR)
+#define T0 1767225600000LL /* 2026-01-01T00:00:00Z, the simulation's start */
+
+static void fmt_time(int64_t ms, char *buf, size_t n)
+{
+    long long days = ms / DAY, h = (ms % DAY) / HOUR;
+    long long d = days - (T0 / DAY);
+    snprintf(buf, n, "day %2lld %02lld:00", d, h);
+}
+
+static int print_send(const retain_message *m, retain_send_result *r, void *ud)
+{
+    (void)ud;
+    char when[32];
+    fmt_time(m->now, when, sizeof when);
+    printf("  %s  -> %-22s %-6s %-24s (%s, step %s)\n", when, m->recipient, m->channel,
+           m->template_id ? m->template_id : "-", m->category, m->step ? m->step : "-");
+    snprintf(r->provider_id, sizeof r->provider_id, "demo-%lld", (long long)m->id);
+    return RETAIN_SEND_SENT;
+}
+
+static int fail(retain_engine *e, const char *what)
+{
+    fprintf(stderr, "storefront: %s: %s\n", what, retain_errmsg(e));
+    retain_engine_close(e);
+    return 1;
+}
+
+static int history(retain_engine *e, const char *data)
+{
+    cdnow_stats st;
+    if (cdnow_import(e, data, 1, &st))
+        return fail(e, "import");
+    retain_counts n;
+    retain_engine_counts(e, &n);
+    printf("Imported %ld CDNOW transactions: %lld customers, %lld orders, $%lld.%02lld.\n\n",
+           st.rows, (long long)n.customers, (long long)n.orders, st.cents / 100, st.cents % 100);
+
+    int64_t as_of = cdnow_days_from_civil(1998, 6, 30) * DAY;
+    retain_metrics_summary s = RETAIN_METRICS_SUMMARY_INIT;
+    if (retain_metrics_summary_get(&s, e, "USD", as_of))
+        return fail(e, "metrics");
+    printf("What the history says (as of 1998-06-30)\n");
+    printf("  repeat customers   %.1f%% (%lld of %lld)\n", 100 * s.repeat_rate,
+           (long long)s.repeat_customers, (long long)s.customers);
+    printf("  average order      $%.2f\n", s.aov / 100);
+    printf("  LTV to date        mean $%.2f, median $%.2f, top decile from $%.2f\n",
+           s.ltv_mean / 100, s.ltv_median / 100, s.ltv_p90 / 100);
+    printf("  revenue from repeat purchases %.1f%%\n\n", 100 * s.repeat_revenue_share);
+
+    int64_t cal_end = cdnow_days_from_civil(1997, 9, 30) * DAY;
+    retain_store_rfm *rfm = NULL;
+    if (retain_rfm_from_store(&rfm, e, "USD", cal_end, as_of, RETAIN_UNIT_WEEK))
+        return fail(e, "RFM summary");
+    retain_rfm_data view;
+    retain_rfm_view(&view, &rfm->summary);
+    retain_model m;
+    retain_diag d;
+    if (retain_model_fit(&m, RETAIN_MODEL_BGNBD, &view, NULL, &d)) {
+        fprintf(stderr, "storefront: BG/NBD fit: %s\n", d.message);
+        retain_store_rfm_free(rfm);
+        retain_engine_close(e);
+        return 1;
+    }
+    double predicted = 0, actual = 0;
+    double *y = calloc(view.n, sizeof *y);
+    if (y && retain_model_conditional_expected(y, &m, &view, rfm->summary.holdout_length,
+                                               RETAIN_UNIT_WEEK, &d) == RETAIN_OK) {
+        for (size_t i = 0; i < view.n; i++) {
+            predicted += y[i];
+            actual += rfm->summary.holdout_x[i];
+        }
+    }
+    free(y);
+    printf("BG/NBD on the first 39 weeks: r=%.3f alpha=%.3f a=%.3f b=%.3f (LL %.1f)\n",
+           m.param.bgnbd.r, m.param.bgnbd.alpha, m.param.bgnbd.a, m.param.bgnbd.b, m.loglik);
+    printf("  repeat purchases in the next 39 weeks: predicted %.0f, actual %.0f\n\n", predicted,
+           actual);
+    retain_store_rfm_free(rfm);
+    return 0;
+}
+
+static void customer(retain_engine *e, const char *id, const char *email, int64_t at)
+{
+    retain_customer c = RETAIN_CUSTOMER_INIT;
+    c.id = id;
+    c.email = email;
+    c.timezone = "Europe/Berlin";
+    c.at = at;
+    retain_customer_upsert(e, &c);
+    retain_consent_set(e, id, "email", "marketing", RETAIN_CONSENT_GRANTED, at, "checkout");
+    retain_consent_set(e, id, "email", "feedback", RETAIN_CONSENT_GRANTED, at, "checkout");
+}
+
+static void order(retain_engine *e, const char *id, const char *cust, const char *channel,
+                  int64_t at)
+{
+    retain_order_line l = { "CD-0042", "Kind of Blue", 1, 1399 };
+    retain_order o = RETAIN_ORDER_INIT;
+    o.id = id;
+    o.customer_id = cust;
+    o.channel = channel;
+    o.placed_at = at;
+    o.currency = "USD";
+    o.total = 1399;
+    o.lines = &l;
+    o.lines_count = 1;
+    if (retain_order_record(e, &o))
+        fprintf(stderr, "storefront: order %s: %s\n", id, retain_errmsg(e));
+}
+
+static void ship(retain_engine *e, const char *sid, const char *oid, int64_t at)
+{
+    retain_shipment s = RETAIN_SHIPMENT_INIT;
+    s.id = sid;
+    s.order_id = oid;
+    s.carrier = "ups";
+    s.tracking = "1Z999AA10123456784";
+    s.promised_at = at + 3 * DAY;
+    s.at = at;
+    retain_shipment_record(e, &s);
+    retain_shipment_update(e, sid, "in_transit", at, at + 2 * DAY, NULL);
+}
+
+/* The scripted store: what happens at hour h of the simulation. */
+static void script(retain_engine *e, int64_t h)
+{
+    int64_t t = T0 + h * HOUR;
+    switch (h) {
+    case 9: customer(e, "ana", "ana@example.com", t); order(e, "W-1001", "ana", "web", t); break;
+    case 30: ship(e, "P-1", "W-1001", t); break;
+    case 70: retain_shipment_update(e, "P-1", "delivered", t, RETAIN_TIME_NONE, NULL); break;
+    case 14: customer(e, "ben", "ben@example.com", t); order(e, "W-1002", "ben", "web", t); break;
+    case 100: ship(e, "P-2", "W-1002", t); break;  /* late: the apology went out first */
+    case 20: customer(e, "cy", "cy@example.com", t); order(e, "W-1003", "cy", "web", t); break;
+    case 22: retain_order_set_status(e, "W-1003", "cancelled", t); break;
+    case 40: customer(e, "dee", "dee@example.com", t); order(e, "A-7", "dee", "amazon", t); break;
+    default: break;
+    }
+}
+
+static int simulate(retain_engine *e, const char *examples)
+{
+    char path[600];
+    retain_diag d[8];
+    size_t nd = 0;
+    snprintf(path, sizeof path, "%s/journeys/post-purchase.yaml", examples);
+    if (retain_journeys_load_file(e, path, T0, d, 8, &nd)) {
+        for (size_t i = 0; i < nd && i < 8; i++)
+            fprintf(stderr, "%s:%d:%d: %s\n", path, d[i].line, d[i].column, d[i].message);
+        return fail(e, "journeys");
+    }
+    snprintf(path, sizeof path, "%s/policies/amazon.yaml", examples);
+    if (retain_policy_profile_load_file(e, path, T0, d))
+        return fail(e, "marketplace profile");
+    retain_transport t = RETAIN_TRANSPORT_INIT;
+    t.channel = "email";
+    t.send = print_send;
+    if (retain_transport_register(e, &t))
+        return fail(e, "transport");
+    printf("Three weeks of the post-purchase journey (ticking every hour)\n");
+    for (int64_t h = 0; h <= 21 * 24; h++) {
+        script(e, h);
+        if (retain_engine_tick(e, T0 + h * HOUR, NULL))
+            return fail(e, "tick");
+        if (h == 40) {
+            retain_touchpoint tp;
+            if (retain_customer_next(&tp, e, "ben", T0 + h * HOUR) == RETAIN_OK &&
+                tp.outlook != RETAIN_OUTLOOK_NONE) {
+                char when[32];
+                fmt_time(tp.due_at, when, sizeof when);
+                printf("  (support asks: what will ben get next? %s at %s, %s)\n",
+                       tp.template_id, when, tp.reason);
+            }
+        }
+    }
+    printf("\ncy cancelled, so the journey ended; dee ordered on Amazon, where the store\n"
+           "sends no e-mail of its own. Why did ana get what she got?\n");
+    char *json = NULL;
+    if (retain_customer_explain(&json, e, "ana", T0 + 21 * DAY) == RETAIN_OK)
+        printf("%.600s...\n", json);
+    retain_free(e, json);
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
     const char *data = argc > 1 ? argv[1] : "tests/data/CDNOW_sample.txt";
     const char *db = argc > 2 ? argv[2] : "storefront-demo.db";
+    const char *examples = argc > 3 ? argv[3] : "examples";
     unlink(db);
     retain_engine *e;
     char err[512];
-    int rc = retain_engine_open_ex(&e, db, NULL, err, sizeof err);
-    if (rc) {
+    if (retain_engine_open_ex(&e, db, NULL, err, sizeof err)) {
         fprintf(stderr, "storefront: %s\n", err);
         return 1;
     }
-    printf("libretain %s, database %s\n", retain_version(), db);
-    cdnow_stats st;
-    rc = cdnow_import(e, data, 1, &st);
-    if (rc) {
-        fprintf(stderr, "storefront: import of %s failed at line %ld: %s\n", data, st.bad_line,
-                retain_errmsg(e));
-        retain_engine_close(e);
+    printf("libretain %s, database %s\n\n", retain_version(), db);
+    if (history(e, data) || simulate(e, examples))
         return 1;
-    }
-    retain_counts n;
-    retain_engine_counts(e, &n);
-    printf("imported %ld CDNOW transactions\n", st.rows);
-    printf("customers: %lld\norders:    %lld\nevents:    %lld\n", (long long)n.customers,
-           (long long)n.orders, (long long)n.events);
-    printf("revenue:   $%lld.%02lld\n", st.cents / 100, st.cents % 100);
-
-    /* One customer as a support agent would see them. */
-    retain_customer *c;
-    if (retain_customer_get(&c, e, "00004") == RETAIN_OK) {
-        printf("\ncustomer %s: %lld orders, revenue %s %lld.%02lld\n", c->id,
-               (long long)c->orders_count, c->revenue_count ? c->revenue[0].currency : "USD",
-               c->revenue_count ? (long long)c->revenue[0].amount / 100 : 0LL,
-               c->revenue_count ? (long long)c->revenue[0].amount % 100 : 0LL);
-        retain_customer_free(c);
-        retain_order_iter *it;
-        const retain_order *o;
-        if (retain_order_iter_open(&it, e, "00004") == RETAIN_OK) {
-            while (retain_order_iter_next(it, &o) == RETAIN_ROW)
-                printf("  order %-12s day %5lld  %s %lld.%02lld\n", o->id,
-                       (long long)(o->placed_at / 86400000), o->currency,
-                       (long long)o->total / 100, (long long)o->total % 100);
-            retain_order_iter_free(it);
-        }
-    }
     retain_engine_close(e);
+    printf("\nThe database is %s: try `build/tools/retain/retain stats %s`.\n", db, db);
     return 0;
 }
