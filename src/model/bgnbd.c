@@ -205,18 +205,17 @@ double rt_bgnbd_expected(const double *p, int mbg, double t)
     return b / (a + b) * rt_bgnbd_G(a, b + 1.0, r, al, t, 0);
 }
 
-static double log_odds_dead(const double *p, int mbg, double x, double tx, double T)
-{
-    double r = p[0], al = p[1], a = p[2], b = p[3];
-    double den = mbg ? b + x : b + x - 1.0;
-    return log(a) - log(den) + (r + x) * log1p((T - tx) / (al + tx));
-}
-
 double rt_bgnbd_p_alive(const double *p, int mbg, double x, double tx, double T)
 {
     if (!mbg && x == 0.0)
         return 1.0;
-    return exp(-rt_log1pexp(log_odds_dead(p, mbg, x, tx, T)));
+    /* 1 / (1 + odds of being dead). pow() overflowing to +inf gives 0 and
+     * underflowing gives 1, both exact limits, so no log space is needed:
+     * this is the hot path of scoring millions of customers. */
+    double r = p[0], al = p[1], a = p[2], b = p[3];
+    double den = mbg ? b + x : b + x - 1.0;
+    double odds = a / den * pow((al + T) / (al + tx), r + x);
+    return 1.0 / (1.0 + odds);
 }
 
 double rt_bgnbd_cond(const double *p, int mbg, double x, double tx, double T, double t)
