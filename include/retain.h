@@ -16,5 +16,6 @@
 #include "retain/policy.h"
 #include "retain/model.h"
 #include "retain/metrics.h"
+#include "retain/refresh.h"
 
 #endif /* RETAIN_H */

@@ -251,9 +251,11 @@ typedef struct retain_eval_ctx retain_eval_ctx;
 
 /**
  * Create a context. It takes its allocator, its regex limits and its
- * initial time zone (options.default_timezone) from the engine; it does
- * not keep the engine. Every slot starts null, and `now` unset (now() is
- * then null).
+ * initial time zone (options.default_timezone) from the engine, and sizes
+ * its evaluation stack and scratch memory from the engine's limits. It
+ * does not keep the engine, but its zone lives in the engine's cache:
+ * free contexts before closing the engine. Every slot starts null, and
+ * `now` unset (now() is then null).
  */
 RETAIN_API int retain_eval_ctx_new(retain_eval_ctx **out, retain_engine *e);
 
@@ -277,11 +279,12 @@ RETAIN_API int retain_eval_ctx_set_timezone(retain_eval_ctx *ctx, retain_engine 
                                             const char *zone);
 
 /**
- * Bind a fixed field. `v` NULL or of type null unbinds it. The value must
- * have the field's type (an int is accepted for a float field, and for a
- * money field only with its currency); strings must be valid UTF-8.
- * RETAIN_EINVAL otherwise, with retain_eval_ctx_errmsg() saying why.
- * Strings and list items are not copied: keep them alive while evaluating.
+ * Bind a fixed field. `v` NULL or of type null unbinds it, and so does a
+ * time of RETAIN_TIME_NONE. The value must have the field's type (an int
+ * is accepted for a float field), money a known ISO 4217 currency, strings
+ * valid UTF-8; RETAIN_EINVAL otherwise, with retain_eval_ctx_errmsg()
+ * saying why. Strings and list items are not copied: keep them alive
+ * while evaluating.
  */
 RETAIN_API int retain_eval_ctx_set(retain_eval_ctx *ctx, retain_field f, const retain_value *v);
 

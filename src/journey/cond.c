@@ -147,10 +147,10 @@ static int fill(retain_engine *e, const jr_cond *cond, const jr_ctx *x, retain_e
             slot[RETAIN_FIELD_CUSTOMER_P_ALIVE] = retain_value_float(R->c.p_alive);
         if (R->c.has_clv)
             slot[RETAIN_FIELD_CUSTOMER_CLV] = money(R->c.clv, R->c.clv_currency);
-        if (R->c.timezone[0])
-            rc = retain_eval_ctx_set_timezone(ctx, e, R->c.timezone);
-        if (rc)
-            return rc;
+        /* A zone that no longer loads falls back to the engine's default,
+         * which the context already has. */
+        if (R->c.timezone[0] && retain_eval_ctx_set_timezone(ctx, e, R->c.timezone) != RETAIN_OK)
+            rt_clear_error(e);
     }
     if ((m & RT_FIELDS_SHIPMENT) && (x->shipment_key || x->order_key)) {
         if ((rc = rd_load_shipment(e, x->shipment_key, x->order_key, &R->s)))
@@ -214,9 +214,10 @@ int jr_cond_eval(retain_engine *e, const jr_cond *c, const jr_ctx *x, bool *resu
     retain_eval_ctx *ctx = s->ctx;
     retain_eval_ctx_clear(ctx);
     retain_eval_ctx_set_timezone(ctx, e, NULL);
-    rows *R = rt_calloc(&e->alloc, 1, sizeof *R);
-    if (!R)
+    if (!s->scratch && !(s->scratch = rt_malloc(&e->alloc, sizeof(rows))))
         return rt_nomem(e);
+    rows *R = s->scratch;
+    memset(R, 0, sizeof *R);
     int rc = fill(e, c, x, ctx, R);
     if (rc == RETAIN_OK)
         rc = retain_eval_ctx_set_now(ctx, x->now);
@@ -228,7 +229,7 @@ int jr_cond_eval(retain_engine *e, const jr_cond *c, const jr_ctx *x, bool *resu
     }
     rt_free(&e->alloc, R->c.attrs);
     rt_free(&e->alloc, R->ev.props);
-    rt_free(&e->alloc, R);
+    R->c.attrs = R->ev.props = NULL;
     *result = yes != 0;
     return rc;
 }

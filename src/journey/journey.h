@@ -96,6 +96,7 @@ typedef struct rt_journey_set {
     jr_journey **items;
     int count, cap;
     struct retain_eval_ctx *ctx; /* reused by every condition of this engine */
+    void *scratch;               /* store rows for conditions (cond.c) */
 } rt_journey_set;
 
 /* Loaded journeys, by name and version; NULL if absent. */

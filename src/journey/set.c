@@ -60,6 +60,7 @@ void rt_journeys_free(retain_engine *e)
         jr_journey_free(e, s->items[i]);
     rt_free(&e->alloc, s->items);
     retain_eval_ctx_free(s->ctx);
+    rt_free(&e->alloc, s->scratch);
     rt_free(&e->alloc, s);
     e->journeys = NULL;
 }

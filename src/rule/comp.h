@@ -70,6 +70,14 @@ typedef struct rt_node {
     int32_t scale;
 } rt_node;
 
+/* A hash index over a growing vector of named entries (fields, dynamic
+ * names): slots hold entry index + 1, 0 is empty. */
+typedef struct name_ix {
+    uint32_t *slots;
+    size_t cap;
+    size_t count;
+} name_ix;
+
 typedef struct comp {
     retain_engine *e;
     const rt_config *cfg;
@@ -103,9 +111,11 @@ typedef struct comp {
     size_t ndyn, dyn_cap;
     retain_rule_field *fields;
     size_t nfields, fields_cap;
+    name_ix dyn_ix, fields_ix;
     uint32_t depth, max_depth;  /* VM stack, simulated */
     size_t last_target;         /* the latest jump target (no fusing across it) */
     retain_eval_ctx *fold_ctx;  /* for constant folding, made on first use */
+    bool fold_ctx_small;        /* smaller than an evaluation context: grown on demand */
 
     /* the first error */
     int err;
@@ -153,6 +163,8 @@ int32_t resolve_path(comp *c, const char *path, size_t len, uint32_t pos);
 /* The closest of the known names to `s` (edit distance), or NULL. */
 const char *suggest_name(comp *c, const char *s, size_t len, const char *const *extra,
                          size_t nextra);
+/* Free the name indexes of the compiler. */
+void names_free(comp *c);
 int builtin_find(const char *name, size_t len);
 const char *builtin_name(int f);
 const char *const *builtin_names(size_t *n);

@@ -228,6 +228,7 @@ static void release_comp(comp *c)
     const retain_allocator *a = &c->rule->alloc;
     rt_free(a, c->nodes);
     rt_free(a, c->args);
+    names_free(c);
     retain_eval_ctx_free(c->fold_ctx);
     c->nodes = NULL;
     c->args = NULL;

@@ -42,6 +42,12 @@ void retain_eval_ctx_free(retain_eval_ctx *ctx)
 
 int rt_ctx_create(retain_eval_ctx **out, const retain_allocator *a, const rt_config *cfg)
 {
+    return rt_ctx_create_sized(out, a, cfg, rt_stack_cap(cfg), rt_scratch_cap(cfg));
+}
+
+int rt_ctx_create_sized(retain_eval_ctx **out, const retain_allocator *a, const rt_config *cfg,
+                        size_t stack_cap, size_t scratch_cap)
+{
     *out = NULL;
     retain_eval_ctx *ctx = rt_calloc(a, 1, sizeof *ctx);
     if (!ctx)
@@ -50,9 +56,9 @@ int rt_ctx_create(retain_eval_ctx **out, const retain_allocator *a, const rt_con
     rt_work *w = ctx->work = rt_calloc(a, 1, sizeof *w);
     if (!w)
         goto nomem;
-    w->stack_cap = rt_stack_cap(cfg);
+    w->stack_cap = stack_cap;
     w->stack = rt_calloc(a, w->stack_cap, sizeof *w->stack);
-    w->scratch_cap = rt_scratch_cap(cfg);
+    w->scratch_cap = scratch_cap;
     w->scratch = rt_malloc(a, w->scratch_cap);
     w->max_subject = cfg->regex_max_subject;
     w->gctx = pcre2_general_context_create(rt_pcre_malloc, rt_pcre_free, &ctx->alloc);
@@ -322,8 +328,8 @@ int retain_eval_ctx_set(retain_eval_ctx *ctx, retain_field f, const retain_value
                   retain_type_name(val.type));
         return RETAIN_EINVAL;
     }
-    if (want == RETAIN_TYPE_TIME && val.u.time == INT64_MIN) {
-        slot->type = RETAIN_TYPE_NULL; /* RETAIN_TIME_NONE */
+    if (want == RETAIN_TYPE_TIME && val.u.time == RETAIN_TIME_NONE) {
+        slot->type = RETAIN_TYPE_NULL;
         return RETAIN_OK;
     }
     if (want == RETAIN_TYPE_LIST)
@@ -389,24 +395,11 @@ const retain_diag *retain_eval_ctx_diag(const retain_eval_ctx *ctx)
 
 /* --- evaluation -------------------------------------------------------------- */
 
-int retain_rule_eval(const retain_rule *r, const retain_eval_ctx *ctx, retain_value *out)
+int rt_eval_bad_args(const retain_rule *r, const retain_eval_ctx *ctx)
 {
-    if (!r || !ctx || !out) {
-        if (ctx)
-            ctx_error(ctx, RETAIN_EINVAL, "%s is NULL", !r ? "rule" : "out");
-        return RETAIN_EINVAL;
-    }
-    size_t err_pc = 0;
-    int rc = rt_vm_run(&r->prog, 0, ctx, out, &err_pc);
-    if (rc == RETAIN_OK)
-        return RETAIN_OK;
-    retain_diag *d = &ctx->work->diag;
-    char msg[sizeof d->message];
-    memcpy(msg, d->message, sizeof msg);
-    rt_diag_at(d, rc, r->src, r->src_len, r->locs[err_pc], r->base_line, r->base_col, msg);
-    snprintf(ctx->work->errmsg, sizeof ctx->work->errmsg, "%d:%d: %s", d->line, d->column, msg);
-    out->type = RETAIN_TYPE_NULL;
-    return rc;
+    if (ctx)
+        ctx_error(ctx, RETAIN_EINVAL, "%s is NULL", !r ? "rule" : "out");
+    return RETAIN_EINVAL;
 }
 
 int retain_rule_test(const retain_rule *r, const retain_eval_ctx *ctx, int *out)

@@ -209,12 +209,77 @@ static const retain_rule_var *declared(comp *c, const char *path, size_t len)
     return NULL;
 }
 
+typedef const char *(*key_fn)(const comp *c, uint32_t i, size_t *len);
+
+static const char *dyn_key(const comp *c, uint32_t i, size_t *len)
+{
+    *len = c->dyn[i].len;
+    return c->dyn[i].name;
+}
+
+static const char *field_key(const comp *c, uint32_t i, size_t *len)
+{
+    *len = strlen(c->fields[i].name);
+    return c->fields[i].name;
+}
+
+static void ix_put(uint32_t *slots, size_t cap, uint64_t h, uint32_t v)
+{
+    size_t i = (size_t)h & (cap - 1);
+    while (slots[i])
+        i = (i + 1) & (cap - 1);
+    slots[i] = v;
+}
+
+/* The entry called name (or -1); *room is where a new one would go. Keeps
+ * lookups constant-time, so a rule naming 10^4 attributes compiles in
+ * linear time. */
+static int32_t ix_get(comp *c, name_ix *ix, key_fn key, const char *name, size_t len,
+                      uint32_t **room)
+{
+    *room = NULL;
+    if ((ix->count + 1) * 2 > ix->cap) {
+        size_t ncap = ix->cap ? ix->cap * 2 : 64;
+        uint32_t *ns = rt_calloc(&c->rule->alloc, ncap, sizeof *ns);
+        if (!ns)
+            return cnomem(c), -1;
+        for (uint32_t i = 0; i < ix->count; i++) {
+            size_t kl;
+            const char *k = key(c, i, &kl);
+            ix_put(ns, ncap, rt_name_hash(k, kl), i + 1);
+        }
+        rt_free(&c->rule->alloc, ix->slots);
+        ix->slots = ns;
+        ix->cap = ncap;
+    }
+    size_t mask = ix->cap - 1;
+    for (size_t i = (size_t)rt_name_hash(name, len) & mask;; i = (i + 1) & mask) {
+        if (!ix->slots[i]) {
+            *room = &ix->slots[i];
+            return -1;
+        }
+        size_t kl;
+        const char *k = key(c, ix->slots[i] - 1, &kl);
+        if (kl == len && !memcmp(k, name, len))
+            return (int32_t)(ix->slots[i] - 1);
+    }
+}
+
+void names_free(comp *c)
+{
+    rt_free(&c->rule->alloc, c->dyn_ix.slots);
+    rt_free(&c->rule->alloc, c->fields_ix.slots);
+    memset(&c->dyn_ix, 0, sizeof c->dyn_ix);
+    memset(&c->fields_ix, 0, sizeof c->fields_ix);
+}
+
 /* Add (or find) a dynamic name; returns its index. */
 static int32_t dyn_add(comp *c, const char *path, size_t len, retain_type type)
 {
-    for (size_t i = 0; i < c->ndyn; i++)
-        if (c->dyn[i].len == len && !memcmp(c->dyn[i].name, path, len))
-            return (int32_t)i;
+    uint32_t *room;
+    int32_t found = ix_get(c, &c->dyn_ix, dyn_key, path, len, &room);
+    if (found >= 0 || !room)
+        return found;
     if (!cgrow(c, (void **)&c->dyn, &c->dyn_cap, c->ndyn + 1, sizeof *c->dyn))
         return -1;
     char *copy = rt_pool_alloc(&c->rule->pool, len + 1);
@@ -227,6 +292,8 @@ static int32_t dyn_add(comp *c, const char *path, size_t len, retain_type type)
     d->len = (uint32_t)len;
     d->hash = rt_name_hash(path, len);
     d->type = type;
+    *room = (uint32_t)c->ndyn + 1;
+    c->dyn_ix.count++;
     return (int32_t)c->ndyn++;
 }
 
@@ -282,16 +349,19 @@ static int32_t unknown(comp *c, const char *path, size_t len, uint32_t pos)
 static bool record_field(comp *c, const char *name, retain_field id, retain_type type,
                          retain_type elem)
 {
-    for (size_t i = 0; i < c->nfields; i++)
-        if (!strcmp(c->fields[i].name, name))
-            return true;
-    if (!cgrow(c, (void **)&c->fields, &c->fields_cap, c->nfields + 1, sizeof *c->fields))
+    uint32_t *room;
+    int32_t found = ix_get(c, &c->fields_ix, field_key, name, strlen(name), &room);
+    if (found >= 0)
+        return true;
+    if (!room || !cgrow(c, (void **)&c->fields, &c->fields_cap, c->nfields + 1, sizeof *c->fields))
         return false;
     retain_rule_field *f = &c->fields[c->nfields++];
     f->name = name;
     f->id = id;
     f->type = type;
     f->elem = elem;
+    *room = (uint32_t)c->nfields;
+    c->fields_ix.count++;
     return true;
 }
 

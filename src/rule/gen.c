@@ -107,13 +107,33 @@ static bool copy_value(comp *c, retain_value *v)
     return true;
 }
 
+/* The compiler's context: small at first (folding a constant list or an
+ * arithmetic expression needs little), as large as an evaluation context
+ * when a fold needs more, so limits are those of evaluation. */
+static int make_fold_ctx(comp *c, bool full)
+{
+    size_t stack = rt_stack_cap(c->cfg), scratch = rt_scratch_cap(c->cfg);
+    if (!full && c->max_depth < 256 && scratch > 8192) {
+        stack = 256;
+        scratch = 8192;
+    }
+    retain_eval_ctx_free(c->fold_ctx);
+    c->fold_ctx = NULL;
+    if (rt_ctx_create_sized(&c->fold_ctx, &c->rule->alloc, c->cfg, stack,
+                            scratch < rt_scratch_cap(c->cfg) ? scratch : rt_scratch_cap(c->cfg)))
+        return cnomem(c);
+    c->fold_ctx_small = stack < rt_stack_cap(c->cfg) || scratch < rt_scratch_cap(c->cfg);
+    return RETAIN_OK;
+}
+
 static int fold(comp *c, const frame *f)
 {
     rt_node *n = &c->nodes[f->node];
     if (emit(c, OP_RET, 0, 0, n->pos) < 0)
         return c->err;
-    if (!c->fold_ctx && rt_ctx_create(&c->fold_ctx, &c->rule->alloc, c->cfg))
-        return cnomem(c);
+    if ((!c->fold_ctx || (c->fold_ctx_small && c->max_depth > c->fold_ctx->work->stack_cap)) &&
+        make_fold_ctx(c, c->fold_ctx != NULL))
+        return c->err;
     if (c->max_depth > c->fold_ctx->work->stack_cap)
         return cerr(c, RETAIN_ELIMIT, n->pos,
                     "expression too complex to evaluate (it needs %u stack slots)",
@@ -122,6 +142,11 @@ static int fold(comp *c, const frame *f)
     retain_value v;
     size_t err_pc = 0;
     int rc = rt_vm_run(&prog, (size_t)f->fold_start, c->fold_ctx, &v, &err_pc);
+    if (rc == RETAIN_ELIMIT && c->fold_ctx_small) {
+        if (make_fold_ctx(c, true))
+            return c->err;
+        rc = rt_vm_run(&prog, (size_t)f->fold_start, c->fold_ctx, &v, &err_pc);
+    }
     if (rc)
         return cerr(c, rc, c->locs[err_pc], "%s", c->fold_ctx->work->diag.message);
     if (!copy_value(c, &v))

@@ -305,26 +305,19 @@ static bool read_decimal(comp *c, size_t *i, int64_t *mant, int *scale, bool *ha
     int s = 0;
     bool ovf = false;
     *has_dot = false;
-    while (is_digit(at(c, *i))) {
-        int d = at(c, *i) - '0';
+    for (;;) {
+        if (!*has_dot && at(c, *i) == '.' && is_digit(at(c, *i + 1))) {
+            *has_dot = true;
+            (*i)++;
+        }
+        if (!is_digit(at(c, *i)))
+            break;
+        int d = at(c, (*i)++) - '0';
         if (m > (INT64_MAX - d) / 10)
             ovf = true;
         else
             m = m * 10 + d;
-        (*i)++;
-    }
-    if (at(c, *i) == '.' && is_digit(at(c, *i + 1))) {
-        *has_dot = true;
-        (*i)++;
-        while (is_digit(at(c, *i))) {
-            int d = at(c, *i) - '0';
-            if (m > (INT64_MAX - d) / 10)
-                ovf = true;
-            else
-                m = m * 10 + d;
-            s++;
-            (*i)++;
-        }
+        s += *has_dot;
     }
     *mant = m;
     *scale = s;

@@ -113,23 +113,19 @@ static bool push_op(comp *c, pstate *s, opent o)
 /* A literal node from the current token. */
 static int32_t literal(comp *c, const token *t)
 {
-    retain_value v;
-    memset(&v, 0, sizeof v);
+    retain_value v = retain_value_null();
     int flags = 0;
     switch (t->kind) {
     case T_INT:
-        v.type = RETAIN_TYPE_INT;
-        v.u.i = t->i;
+        v = retain_value_int(t->i);
         flags = NF_INTLIT;
         break;
     case T_DEC:
-        v.type = RETAIN_TYPE_FLOAT;
-        v.u.f = t->f;
+        v = retain_value_float(t->f);
         flags = NF_DECLIT;
         break;
     case T_FLOAT:
-        v.type = RETAIN_TYPE_FLOAT;
-        v.u.f = t->f;
+        v = retain_value_float(t->f);
         break;
     case T_MONEY:
         v.type = RETAIN_TYPE_MONEY;
@@ -138,21 +134,16 @@ static int32_t literal(comp *c, const token *t)
         v.u.money.scale = t->scale;
         break;
     case T_DURATION:
-        v.type = RETAIN_TYPE_DURATION;
-        v.u.duration = t->i;
+        v = retain_value_duration(t->i);
         break;
     case T_STRING:
-        v.type = RETAIN_TYPE_STRING;
-        v.u.str.ptr = t->s;
-        v.u.str.len = t->slen;
+        v = retain_value_stringn(t->s, t->slen);
         break;
     case T_TRUE:
     case T_FALSE:
-        v.type = RETAIN_TYPE_BOOL;
-        v.u.b = t->kind == T_TRUE;
+        v = retain_value_bool(t->kind == T_TRUE);
         break;
     default:
-        v.type = RETAIN_TYPE_NULL;
         break;
     }
     int32_t k = const_add(c, &v);

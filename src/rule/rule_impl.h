@@ -215,14 +215,20 @@ static inline uint64_t rt_name_hash(const char *s, size_t n)
 const retain_value *rt_ctx_dyn_find(const retain_eval_ctx *ctx, uint64_t hash, const char *name,
                                     size_t len);
 
-/* Create a context from a config (used by the compiler for folding). */
+/* Create a context from a config; the _sized form with a smaller stack
+ * and scratch (the compiler's, for folding). */
 int rt_ctx_create(retain_eval_ctx **out, const retain_allocator *a, const rt_config *cfg);
+int rt_ctx_create_sized(retain_eval_ctx **out, const retain_allocator *a, const rt_config *cfg,
+                        size_t stack_cap, size_t scratch_cap);
 
 /* Run prog from instruction `pc`; the result goes to *out. RETAIN_OK or
  * RETAIN_ELIMIT (ctx->work->diag.message says which limit; the caller
  * adds the location from prog->locs[*err_pc]). */
 int rt_vm_run(const rt_prog *prog, size_t pc, const retain_eval_ctx *ctx, retain_value *out,
               size_t *err_pc);
+
+/* The error of retain_rule_eval called with a NULL argument. */
+int rt_eval_bad_args(const retain_rule *r, const retain_eval_ctx *ctx);
 
 /* "CMP_I_FK" for OP_CMP_I_FK (disassembly in tests and tools). */
 const char *rt_op_name(int op);

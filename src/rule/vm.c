@@ -361,6 +361,16 @@ static inline bool cmp_money(const retain_value *a, const retain_value *b, int c
 
 #define CMP3(x, y) (((x) > (y)) - ((x) < (y)) + 1)
 
+/* The end of the jumping forms: leave the chain with the result when it is
+ * the jt bit of operand a, else go on with nothing pushed. */
+#define JUMP_IF_JT(r)                                                    \
+    if ((r) == ((in->a & 8) != 0)) {                                     \
+        ++sp;                                                            \
+        SET_BOOL(sp, (r));                                               \
+        pc = (size_t)in->c;                                              \
+    }                                                                    \
+    NEXT()
+
 int rt_vm_run(const rt_prog *prog, size_t pc, const retain_eval_ctx *ctx, retain_value *out,
               size_t *err_pc)
 {
@@ -682,40 +692,20 @@ int rt_vm_run(const rt_prog *prog, size_t pc, const retain_eval_ctx *ctx, retain
     OP(OP_CMP_I_FKJ) {
         const retain_value *f = &F[in->a >> 4];
         bool r = !IS_NULL(f) && cond_tab[in->a & 7][CMP3(f->u.i, K[in->b].u.i)];
-        if (r == ((in->a & 8) != 0)) {
-            ++sp;
-            SET_BOOL(sp, r);
-            pc = (size_t)in->c;
-        }
-        NEXT();
+        JUMP_IF_JT(r);
     }
     OP(OP_CMP_F_FKJ) {
         const retain_value *f = &F[in->a >> 4];
         bool r = !IS_NULL(f) && cond_tab[in->a & 7][CMP3(f->u.f, K[in->b].u.f)];
-        if (r == ((in->a & 8) != 0)) {
-            ++sp;
-            SET_BOOL(sp, r);
-            pc = (size_t)in->c;
-        }
-        NEXT();
+        JUMP_IF_JT(r);
     }
     OP(OP_CMP_S_FKJ) {
         bool r = cmp_strings(&F[in->a >> 4], &K[in->b], in->a & 7);
-        if (r == ((in->a & 8) != 0)) {
-            ++sp;
-            SET_BOOL(sp, r);
-            pc = (size_t)in->c;
-        }
-        NEXT();
+        JUMP_IF_JT(r);
     }
     OP(OP_CMP_M_FKJ) {
         bool r = cmp_money(&F[in->a >> 4], &K[in->b], in->a & 7);
-        if (r == ((in->a & 8) != 0)) {
-            ++sp;
-            SET_BOOL(sp, r);
-            pc = (size_t)in->c;
-        }
-        NEXT();
+        JUMP_IF_JT(r);
     }
     OP(OP_IS_NULL)
         SET_BOOL(sp, IS_NULL(sp));
@@ -800,12 +790,7 @@ int rt_vm_run(const rt_prog *prog, size_t pc, const retain_eval_ctx *ctx, retain
     OP(OP_IN_FKJ) {
         const retain_value *f = &F[in->a >> 4];
         bool r = !IS_NULL(f) && (in_list(f, &K[in->b]) != ((in->a & 1) != 0));
-        if (r == ((in->a & 8) != 0)) {
-            ++sp;
-            SET_BOOL(sp, r);
-            pc = (size_t)in->c;
-        }
-        NEXT();
+        JUMP_IF_JT(r);
     }
     OP(OP_MATCH) {
         if (sp->type != RETAIN_TYPE_STRING) {
@@ -1046,6 +1031,33 @@ int rt_vm_run(const rt_prog *prog, size_t pc, const retain_eval_ctx *ctx, retain
 #endif
 #undef OP
 #undef NEXT
+}
+
+/* Report an evaluation error with the rule's location (the cold path). */
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+static int eval_failed(const retain_rule *r, const retain_eval_ctx *ctx, retain_value *out,
+                       int rc, size_t err_pc)
+{
+    retain_diag *d = &ctx->work->diag;
+    char msg[sizeof d->message];
+    memcpy(msg, d->message, sizeof msg);
+    rt_diag_at(d, rc, r->src, r->src_len, r->locs[err_pc], r->base_line, r->base_col, msg);
+    snprintf(ctx->work->errmsg, sizeof ctx->work->errmsg, "%d:%d: %s", d->line, d->column, msg);
+    out->type = RETAIN_TYPE_NULL;
+    return rc;
+}
+
+int retain_rule_eval(const retain_rule *r, const retain_eval_ctx *ctx, retain_value *out)
+{
+    if (!r || !ctx || !out)
+        return rt_eval_bad_args(r, ctx);
+    size_t err_pc = 0;
+    int rc = rt_vm_run(&r->prog, 0, ctx, out, &err_pc);
+    if (rc == RETAIN_OK)
+        return RETAIN_OK;
+    return eval_failed(r, ctx, out, rc, err_pc);
 }
 
 const char *rt_op_name(int op)

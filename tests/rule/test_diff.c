@@ -136,7 +136,7 @@ static const int64_t int_lits[] = { 0, 1, 2, 3, 7, 10, 100, 12345, 9223372036854
 static const char *const float_lits[] = { "0.5", "1.25", "2.0", "3.75", "0.1", "0.3", "1e3",
                                           "2.5e-1", "100.5" };
 static const char *const str_lits[] = { "", "a", "web", "Ada", "x y", "\xc3\xa9",
-                                        "\xc3\x84pfel", "gr\xc3\xbc\xc3\x9f" "e",
+                                        "\xc3\x84pfel", "gr\xc3\xbc\xc3\x9f\x65",
                                         "\xe6\x97\xa5\xe6\x9c\xac", "ABC", "abc", "@" };
 static const char *const money_lits[] = { "0", "5", "1.5", "2.25", "10.00", "64.00", "0.001",
                                           "100" };

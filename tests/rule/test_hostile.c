@@ -29,6 +29,24 @@ static void still_usable(retain_engine *e, retain_eval_ctx *ctx)
     retain_rule_free(r);
 }
 
+/* Every test ends by checking the engine and context still work. */
+static void finish(retain_engine *e, retain_eval_ctx *ctx)
+{
+    still_usable(e, ctx);
+    retain_eval_ctx_free(ctx);
+    retain_engine_close(e);
+}
+
+static retain_eval_ctx *new_ctx(retain_engine *e)
+{
+    retain_eval_ctx *ctx = NULL;
+    if (retain_eval_ctx_new(&ctx, e)) {
+        fprintf(stderr, "no context: %s\n", retain_errmsg(e));
+        exit(1);
+    }
+    return ctx;
+}
+
 static void append(char *s, size_t *at, const char *part)
 {
     size_t n = strlen(part);
@@ -82,36 +100,41 @@ static void expect(retain_engine *e, const char *what, const char *src, size_t l
     retain_rule_free(r);
 }
 
+/* unit*n mid tail*n, expected status and column (0: any) at line 1. */
+static const struct nesting {
+    const char *what, *unit;
+    size_t n;
+    const char *mid, *tail;
+    int code, col;
+} nestings[] = {
+    { "1e5 nested parentheses", "(", 100000, "1", ")", RETAIN_ELIMIT, 201 },
+    { "1e5 nots", "not ", 100000, "true", "", RETAIN_ELIMIT, 801 },
+    { "1e5 minus signs", "-", 100000, "1", "", RETAIN_ELIMIT, 201 },
+    { "1e5 nested lists", "[", 100000, "1", "]", RETAIN_ELIMIT, 201 },
+    { "1e5 nested calls", "abs(", 100000, "1", ")", RETAIN_ELIMIT, 801 },
+    { "1e5 right-nested ??", "1 ?? ", 100000, "1", "", RETAIN_ELIMIT, 1003 },
+    { "1e5 right-nested sums", "(1 + ", 100000, "1", ")", RETAIN_ELIMIT, 501 },
+    { "199 parentheses", "(", 199, "1", ")", RETAIN_OK, 0 },
+    { "200 parentheses", "(", 200, "1", ")", RETAIN_OK, 0 },
+    { "201 parentheses", "(", 201, "1", ")", RETAIN_ELIMIT, 201 },
+};
+
 static void test_nesting(void)
 {
     retain_options o = RETAIN_OPTIONS_INIT;
     o.rule_max_source = 8u << 20;
     retain_engine *e = t_engine(&o);
-    retain_eval_ctx *ctx;
-    retain_eval_ctx_new(&ctx, e);
+    retain_eval_ctx *ctx = new_ctx(e);
     size_t n = 100000;
-    char *s = repeat("", "(", n, "1", ")", "");
-    expect(e, "1e5 nested parentheses", s, strlen(s), RETAIN_ELIMIT, 1, 201, 1.0);
-    CHECK(strstr(retain_errmsg(e), "rule_max_depth") != NULL);
-    free(s);
-    s = repeat("", "not ", n, "true", "", "");
-    expect(e, "1e5 nots", s, strlen(s), RETAIN_ELIMIT, 1, 801, 1.0);
-    free(s);
-    s = repeat("", "-", n, "1", "", "");
-    expect(e, "1e5 minus signs", s, strlen(s), RETAIN_ELIMIT, 1, 201, 1.0);
-    free(s);
-    s = repeat("", "[", n, "1", "]", "");
-    expect(e, "1e5 nested lists", s, strlen(s), RETAIN_ELIMIT, 1, 201, 1.0);
-    free(s);
-    s = repeat("", "abs(", n, "1", ")", "");
-    expect(e, "1e5 nested calls", s, strlen(s), RETAIN_ELIMIT, 1, 801, 1.0);
-    free(s);
-    s = repeat("", "1 ?? ", n, "1", "", "");
-    expect(e, "1e5 right-nested ??", s, strlen(s), RETAIN_ELIMIT, 1, 0, 1.0);
-    free(s);
-    s = repeat("", "(1 + ", n, "1", ")", "");
-    expect(e, "1e5 right-nested sums", s, strlen(s), RETAIN_ELIMIT, 1, 0, 1.0);
-    free(s);
+    char *s;
+    for (size_t i = 0; i < sizeof nestings / sizeof nestings[0]; i++) {
+        const struct nesting *t = &nestings[i];
+        s = repeat("", t->unit, t->n, t->mid, t->tail, "");
+        expect(e, t->what, s, strlen(s), t->code, 1, t->col, 1.0);
+        if (t->code == RETAIN_ELIMIT)
+            CHECK(strstr(retain_errmsg(e), "rule_max_depth") != NULL);
+        free(s);
+    }
     /* Long flat chains are not nesting: they compile and run. */
     s = repeat("1", " + 1", n, "", "", "");
     expect(e, "1e5 terms", s, strlen(s), RETAIN_OK, 0, 0, 2.0);
@@ -123,24 +146,12 @@ static void test_nesting(void)
     CHECK(v.type == RETAIN_TYPE_INT && v.u.i == 100001);
     retain_rule_free(r);
     free(s);
-    /* Just inside the limit compiles; one more does not. */
-    s = repeat("", "(", 199, "1", ")", "");
-    expect(e, "199 parentheses", s, strlen(s), RETAIN_OK, 0, 0, 1.0);
-    free(s);
-    s = repeat("", "(", 200, "1", ")", "");
-    expect(e, "200 parentheses", s, strlen(s), RETAIN_OK, 0, 0, 1.0);
-    free(s);
-    s = repeat("", "(", 201, "1", ")", "");
-    expect(e, "201 parentheses", s, strlen(s), RETAIN_ELIMIT, 1, 201, 1.0);
-    free(s);
-    still_usable(e, ctx);
-    retain_eval_ctx_free(ctx);
-    retain_engine_close(e);
+    finish(e, ctx);
 
     /* The limit is configurable, up to 10000 (the stack stays the parser's own). */
     o.rule_max_depth = 10000;
     e = t_engine(&o);
-    retain_eval_ctx_new(&ctx, e);
+    ctx = new_ctx(e);
     s = repeat("", "(", n, "1", ")", "");
     expect(e, "1e5 parentheses, depth 10000", s, strlen(s), RETAIN_ELIMIT, 1, 10001, 1.0);
     free(s);
@@ -159,16 +170,13 @@ static void test_nesting(void)
     CHECK(v.type == RETAIN_TYPE_INT && v.u.i == 8002);
     retain_rule_free(r);
     free(s);
-    still_usable(e, ctx);
-    retain_eval_ctx_free(ctx);
-    retain_engine_close(e);
+    finish(e, ctx);
 }
 
 static void test_size(void)
 {
     retain_engine *e = t_engine(NULL);
-    retain_eval_ctx *ctx;
-    retain_eval_ctx_new(&ctx, e);
+    retain_eval_ctx *ctx = new_ctx(e);
     /* 1 MB against the default limit of 64 KiB. */
     size_t mb = 1u << 20;
     char *s = malloc(mb + 1);
@@ -179,15 +187,13 @@ static void test_size(void)
     s[mb] = '\0';
     expect(e, "1 MB rule, default limit", s, mb, RETAIN_ELIMIT, 1, 1, 0.5);
     CHECK(strstr(retain_errmsg(e), "rule_max_source") != NULL);
-    still_usable(e, ctx);
-    retain_eval_ctx_free(ctx);
-    retain_engine_close(e);
+    finish(e, ctx);
 
     /* With the limit raised, a real 1 MB rule compiles and runs. */
     retain_options o = RETAIN_OPTIONS_INIT;
     o.rule_max_source = 2u << 20;
     e = t_engine(&o);
-    retain_eval_ctx_new(&ctx, e);
+    ctx = new_ctx(e);
     size_t len = 0;
     int k = 0;
     while (len + 40 < mb)
@@ -208,6 +214,25 @@ static void test_size(void)
     CHECK(v.type == RETAIN_TYPE_BOOL && !v.u.b);
     retain_rule_free(r);
     printf("hostile: a %zu-byte rule of %d clauses compiled in %.3f s\n", len, k, dt);
+    /* 1 MB naming tens of thousands of distinct attributes: linear time. */
+    len = 0;
+    k = 0;
+    while (len + 40 < mb)
+        len += (size_t)sprintf(s + len, "%scustomer.attr.a%d == %d", k ? " or " : "", k, k), k++;
+    t0 = cpu_seconds();
+    CHECK_OK(e, retain_rule_compile_ex(&r, e, s, len, NULL, &d));
+    dt = cpu_seconds() - t0;
+    CHECK(dt < 3.0);
+    const retain_rule_field *fl;
+    CHECK_INT(retain_rule_fields(r, &fl), k);
+    char name[64];
+    snprintf(name, sizeof name, "customer.attr.a%d", k - 1);
+    v = retain_value_int(k - 1);
+    CHECK_OK(e, retain_eval_ctx_bind(ctx, name, &v));
+    CHECK_OK(e, retain_rule_eval(r, ctx, &v));
+    CHECK(v.type == RETAIN_TYPE_BOOL && v.u.b);
+    retain_rule_free(r);
+    printf("hostile: a rule naming %d attributes compiled in %.3f s\n", k, dt);
     /* A 1 MB string literal. */
     s[0] = '"';
     memset(s + 1, 'x', mb - 2);
@@ -249,16 +274,13 @@ static void test_size(void)
     expect(e, "invalid UTF-8", "\"a\xc3\x28\"", 5, RETAIN_EPARSE, 1, 3, 0.1);
     expect(e, "NUL byte", "1 +\0 1", 6, RETAIN_EPARSE, 1, 4, 0.1);
     expect(e, "overlong UTF-8", "\"\xc0\xaf\"", 4, RETAIN_EPARSE, 1, 2, 0.1);
-    still_usable(e, ctx);
-    retain_eval_ctx_free(ctx);
-    retain_engine_close(e);
+    finish(e, ctx);
 }
 
 static void test_regex(void)
 {
     retain_engine *e = t_engine(NULL);
-    retain_eval_ctx *ctx;
-    retain_eval_ctx_new(&ctx, e);
+    retain_eval_ctx *ctx = new_ctx(e);
     static const char *const bad[] = {
         "customer.email =~ \"(a+)+$\"",
         "customer.email =~ \"(a|a)*$\"",
@@ -339,17 +361,14 @@ static void test_regex(void)
     /* Bad patterns are compile errors at the pattern. */
     expect(e, "bad pattern", "customer.email =~ \"[z-a]\"", 25, RETAIN_EPARSE, 1, 0, 0.1);
     expect(e, "\\C refused", "customer.email =~ \"\\\\C\"", 23, RETAIN_EPARSE, 1, 0, 0.1);
-    still_usable(e, ctx);
-    retain_eval_ctx_free(ctx);
-    retain_engine_close(e);
+    finish(e, ctx);
 }
 
 /* Random bytes and random token soups never crash the compiler. */
 static void test_fuzz(void)
 {
     retain_engine *e = t_engine(NULL);
-    retain_eval_ctx *ctx;
-    retain_eval_ctx_new(&ctx, e);
+    retain_eval_ctx *ctx = new_ctx(e);
     static const char *const toks[] = {
         "(", ")", "[", "]", ",", ".", "+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=",
         "=~", "!~", "??", "and", "or", "not", "in", "true", "false", "null", "1", "2.5", "0",
@@ -410,9 +429,7 @@ static void test_fuzz(void)
     }
     printf("hostile: fuzz compiled %d of 30000 inputs\n", compiled);
     CHECK(compiled > 100);
-    still_usable(e, ctx);
-    retain_eval_ctx_free(ctx);
-    retain_engine_close(e);
+    finish(e, ctx);
 }
 
 /* --- allocation accounting ------------------------------------------------ */
@@ -510,8 +527,7 @@ static void test_no_alloc_in_eval(void)
     o.allocator.free = c_free;
     o.allocator.ctx = &cnt;
     retain_engine *e = t_engine(&o);
-    retain_eval_ctx *ctx;
-    retain_eval_ctx_new(&ctx, e);
+    retain_eval_ctx *ctx = new_ctx(e);
     retain_eval_ctx_set_now(ctx, 1717416000000LL);
     retain_eval_ctx_set_timezone(ctx, e, "Europe/Berlin");
     retain_value v = retain_value_money(6400, "EUR");

@@ -11,6 +11,7 @@
  *   X2  an order in JPY (no minor unit), a CLV in USD; zone Asia/Tokyo
  */
 #include "util.h"
+#include "rule/rule_impl.h" /* white box: the bytecode of typical rules */
 
 #define NOW 1717416000000LL /* 2024-06-03T12:00:00Z */
 #define H_ 3600000LL
@@ -630,7 +631,7 @@ static void fixture(retain_engine *e, retain_eval_ctx *ctx, int fx)
     SET(RETAIN_FIELD_SHIPMENT_STATUS, retain_value_string("in_transit"));
     SET(RETAIN_FIELD_SHIPMENT_PROMISED_AT, retain_value_time(NOW - 3 * D_));
     SET(RETAIN_FIELD_SHIPMENT_ETA, retain_value_time(NOW + 1 * D_));
-    SET(RETAIN_FIELD_SHIPMENT_DELIVERED_AT, retain_value_time(INT64_MIN)); /* RETAIN_TIME_NONE */
+    SET(RETAIN_FIELD_SHIPMENT_DELIVERED_AT, retain_value_time(RETAIN_TIME_NONE));
     SET(RETAIN_FIELD_EVENT_NAME, retain_value_string("order.shipped"));
     SET(RETAIN_FIELD_EVENT_AT, retain_value_time(NOW - H_));
     SET(RETAIN_FIELD_JOURNEY_ENTERED_AT, retain_value_time(NOW - 2 * D_));
@@ -786,6 +787,80 @@ static void test_messages(retain_engine *e)
     CHECK_INT(d.line, 13);
     CHECK_INT(d.column, 6);
     CHECK(r == NULL);
+}
+
+/* Every example of docs/rules.md and DESIGN.md compiles as a condition. */
+static void test_doc_examples(retain_engine *e)
+{
+    static const char *const ex[] = {
+        "order.total >= 50.00 and customer.orders_count == 1",
+        "order.channel in [\"web\", \"pos\"] and not customer.consent.sms",
+        "days_since(shipment.promised_at) > 2 and shipment.status != \"delivered\"",
+        "customer.email =~ \"@example\\\\.com$\"",
+        "customer.p_alive < 0.3 or customer.days_since_last_order > 90",
+        "order.total >= 50.00 and customer.orders_count == 1 and order.channel in [\"web\", \"app\"]",
+        "shipment.exception != null or (shipment.eta ?? shipment.promised_at) < now() - 3d",
+        "order.channel == \"amazon\" and days_since(shipment.delivered_at) >= 5 and "
+        "days_since(shipment.delivered_at) <= 30",
+        "any(order.skus, [\"TEA-250\", \"TEA-500\"]) and now() - order.placed_at >= 26d",
+        "(customer.p_alive ?? 1.0) < 0.3 and customer.clv > 100.00",
+        "event.name == \"feedback.answered\" and event.props.score <= 6",
+        "local_hour(now()) >= 9 and local_hour(now()) < 20 and local_weekday(now()) <= 5",
+        "customer.attr.tier in [\"gold\", \"platinum\"] or lower(customer.email) =~ "
+        "\"@bigcorp\\\\.com$\"",
+        "customer.attr.tier > 5",
+        "customer.consent.sms.transactional",
+    };
+    retain_rule_options o = RETAIN_RULE_OPTIONS_INIT;
+    o.flags = RETAIN_RULE_BOOL;
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        retain_rule *r = NULL;
+        retain_diag d;
+        int rc = retain_rule_compile_ex(&r, e, ex[i], strlen(ex[i]), &o, &d);
+        if (rc)
+            T_FAIL("example `%s`: %d:%d %s", ex[i], d.line, d.column, d.message);
+        else
+            t_passed++;
+        retain_rule_free(r);
+    }
+}
+
+/* Typical rules compile to a few fused instructions; folding leaves one
+ * constant. These shapes are what the benchmark's speed rests on. */
+static void test_code_shapes(retain_engine *e)
+{
+    static const struct {
+        const char *src, *code;
+    } shapes[] = {
+        { "order.total >= 50.00 and customer.orders_count == 1", "CMP_M_FKJ CMP_I_FK RET" },
+        { "days_since(shipment.promised_at) > 2 and shipment.status != \"delivered\"",
+          "FIELD DAYS_SINCE CMP_I_K JFP CMP_S_FK RET" },
+        { "order.channel in [\"web\", \"pos\", \"app\"]", "IN_FK RET" },
+        { "customer.email =~ \"@example\\\\.com$\"", "FIELD MATCH RET" },
+        { "order.total < 10 or order.total > 50 or order.channel == \"x\"",
+          "CMP_M_FKJ CMP_M_FKJ CMP_S_FK RET" },
+        { "customer.consent.push and order.total > 1", "DYN COERCE AND CMP_M_FK AND2 RET" },
+        { "1 + 2 * 3 == 7 and lower(\"AB\") == \"ab\" and len([1, 2]) == 2", "CONST RET" },
+        { "order.coupon ?? \"none\"", "FIELD JNN CONST RET" },
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        retain_rule *r = NULL;
+        retain_diag d;
+        if (retain_rule_compile(&r, e, shapes[i].src, &d)) {
+            T_FAIL("`%s`: %s", shapes[i].src, d.message);
+            continue;
+        }
+        char got[256] = "";
+        for (size_t k = 0; k < r->ncode; k++) {
+            strcat(got, k ? " " : "");
+            strcat(got, rt_op_name(r->code[k].op));
+        }
+        if (strcmp(got, shapes[i].code))
+            T_FAIL("`%s` compiles to %s, expected %s", shapes[i].src, got, shapes[i].code);
+        else
+            t_passed++;
+        retain_rule_free(r);
+    }
 }
 
 /* Argument checks of the public API. */
@@ -958,6 +1033,8 @@ int main(void)
         run_case(e, ctx, &cases[i], i);
     printf("rule: %zu table cases\n", n);
     test_messages(e);
+    test_doc_examples(e);
+    test_code_shapes(e);
     test_api(e);
     retain_eval_ctx_free(ctx);
     retain_engine_close(e);

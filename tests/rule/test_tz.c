@@ -10,48 +10,23 @@
  * Sundays at 02:00 with a 30-minute shift), turned into epoch seconds with
  * the C library's timegm(), never with the code under test.
  */
-#include "harness.h"
+#include "util.h"
 #include "tz/tz.h"
-#include "retain.h"
 
-#include <stdint.h>
-#include <stdlib.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Epoch milliseconds of a UTC calendar time (or of a wall-clock reading
  * taken as if it were UTC, which is what rt_tz_local_to_utc expects). */
-static int64_t ms(int y, int mo, int d, int h, int mi)
-{
-    struct tm tm = { 0 };
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    return (int64_t)timegm(&tm) * 1000;
-}
+#define ms(y, mo, d, h, mi) t_utc((y), (mo), (d), (h), (mi), 0)
 
 #define H(x) ((int32_t)((x) * 3600))
-
-static const char *zonedir(void)
-{
-    const char *d = getenv("RETAIN_TEST_ZONEINFO");
-    return d && *d ? d : "/usr/share/zoneinfo";
-}
 
 static retain_engine *open_engine(const char *dir)
 {
     retain_options o = RETAIN_OPTIONS_INIT;
     o.zoneinfo_dir = dir;
-    retain_engine *e = NULL;
-    int rc = retain_engine_open(&e, ":memory:", &o);
-    if (rc) {
-        fprintf(stderr, "cannot open engine: %s\n", retain_errstr(rc));
-        exit(1);
-    }
-    return e;
+    return t_engine(&o);
 }
 
 static const rt_tz *zone(retain_engine *e, const char *name)
@@ -424,7 +399,7 @@ static void test_crafted(void)
 
 int main(void)
 {
-    retain_engine *e = open_engine(zonedir());
+    retain_engine *e = t_engine(NULL);
     test_changes(e);
     test_fixed_offsets(e);
     test_local_to_utc(e);
