@@ -38,6 +38,29 @@ FEATURES = {
         'retain_value_stringn', 'retain_value_time', 'retain_value_duration',
         'retain_value_list', 'retain_type_name', 'retain_field_name', 'retain_field_type',
     ]),
+    'journey': ('retain/journey.h', [
+        'retain_journeys_load', 'retain_journeys_load_file', 'retain_engine_tick',
+        'retain_customer_next', 'retain_customer_explain',
+    ]),
+    'transport': ('retain/transport.h', [
+        'retain_transport_register', 'retain_transport_unregister', 'retain_message_queue',
+        'retain_outbox_deliver', 'retain_message_report', 'retain_message_find',
+        'retain_message_find_provider', 'retain_outbox_iter_open', 'retain_outbox_iter_next',
+        'retain_outbox_iter_free', 'retain_outbox_get', 'retain_outbox_entry_free',
+        'retain_outbox_history', 'retain_outbox_retry', 'retain_outbox_cancel',
+    ]),
+    'policy': ('retain/policy.h', [
+        'retain_policy_quiet_hours_set', 'retain_policy_quiet_hours_get',
+        'retain_policy_cap_set', 'retain_policy_cap_get', 'retain_policy_cap_remove',
+        'retain_policy_profile_load', 'retain_policy_profile_load_file',
+        'retain_policy_profile_remove', 'retain_policy_profile_of',
+    ]),
+    'metrics': ('retain/metrics.h', [
+        'retain_metrics_summary_json', 'retain_cohort_retention_json',
+        'retain_churn_by_period_json', 'retain_rfm_scores_json', 'retain_rfm_from_store_json',
+        'retain_retention_economics_json', 'retain_retention_economics_model_json',
+        'retain_journey_conversion_json',
+    ]),
 }
 
 _FILES_CALL = re.compile(r'\bfiles\s*\(([^)]*)\)', re.S)

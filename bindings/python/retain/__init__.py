@@ -1,8 +1,12 @@
 """retain - Python bindings of libretain, an embeddable retention engine.
 
 Customers, orders, shipments and events live in an embedded SQLite database;
-the probabilistic customer-base models (BG/NBD, Pareto/NBD, MBG/NBD, BG/BB,
-Gamma-Gamma, CLV) are in :mod:`retain.models`.
+journeys written in YAML (``engine.journeys``, ``engine.tick()``) send messages
+through transports the host registers as Python callables
+(``engine.register_transport()``), past the delivery policy (``engine.policy``)
+and through an outbox (``engine.outbox``, ``engine.messages``); descriptive
+metrics are ``engine.metrics``; the probabilistic customer-base models
+(BG/NBD, Pareto/NBD, MBG/NBD, BG/BB, Gamma-Gamma, CLV) are in :mod:`retain.models`.
 
     >>> import retain
     >>> from datetime import datetime, timezone
@@ -26,11 +30,17 @@ from __future__ import annotations
 from typing import Tuple
 
 from . import _retain
-from ._convert import EPOCH, Money, Time, currency_digits, from_minor, from_ms, to_minor, to_ms
+from ._convert import (EPOCH, Duration, Money, Time, currency_digits, from_minor, from_ms,
+                       to_minor, to_ms)
+from ._delivery import (Decision, DeliveryStats, Failed, Message, Messages, Outbox, OutboxEntry,
+                        OutboxState, QueueResult, Receipt, Retry, Sent)
 from ._engine import (ConsentBook, Customers, Engine, Events, Orders, RowIterator, Shipments)
-from ._errors import (Busy, Conflict, ConstraintError, DatabaseIOError, EngineClosed, Error,
-                      InternalError, InvalidArgument, LimitExceeded, Misuse, NotFound,
+from ._errors import (Busy, Conflict, ConstraintError, DatabaseIOError, Diagnostic, EngineClosed,
+                      Error, InternalError, InvalidArgument, LimitExceeded, Misuse, NotFound,
                       OutOfMemory, ParseError, Unsupported, UserAbort, _make)
+from ._journeys import Journeys, Outlook, TickStats, Touchpoint
+from ._metrics import Metrics, MetricsResult, Period
+from ._policy import Cap, Caps, Policy, Profiles, QuietHours, QuietHoursBook
 from ._types import (Consent, ConsentStatus, Counts, Customer, Event, ImportStats, Order,
                      OrderLine, Shipment, ShipmentEvent, StatusChange)
 
@@ -42,16 +52,27 @@ from . import models, rules  # noqa: E402  (after the error classes are register
 __all__ = [
     # engine
     "Engine", "Customers", "ConsentBook", "Orders", "Shipments", "Events", "RowIterator",
+    # journeys
+    "Journeys", "TickStats", "Outlook", "Touchpoint",
+    # delivery
+    "Message", "Sent", "Retry", "Failed", "Outbox", "OutboxEntry", "OutboxState", "Messages",
+    "QueueResult", "Decision", "Receipt", "DeliveryStats",
+    # policy
+    "Policy", "QuietHours", "QuietHoursBook", "Cap", "Caps", "Profiles",
+    # metrics
+    "Metrics", "MetricsResult", "Period",
     # records
     "Consent", "ConsentStatus", "Counts", "Customer", "Event", "ImportStats", "Order",
     "OrderLine", "Shipment", "ShipmentEvent", "StatusChange",
     # errors
     "Error", "InvalidArgument", "NotFound", "Conflict", "ConstraintError", "OutOfMemory",
     "DatabaseIOError", "Busy", "ParseError", "LimitExceeded", "Unsupported", "InternalError",
-    "UserAbort", "Misuse", "EngineClosed",
+    "UserAbort", "Misuse", "EngineClosed", "Diagnostic",
     # helpers
-    "Time", "Money", "EPOCH", "to_ms", "from_ms", "to_minor", "from_minor", "currency_digits",
+    "Time", "Money", "Duration", "EPOCH", "to_ms", "from_ms", "to_minor", "from_minor",
+    "currency_digits",
     "version", "version_info", "schema_version", "errstr", "HAVE_MODELS", "HAVE_RULES",
+    "HAVE_JOURNEYS", "HAVE_DELIVERY", "HAVE_POLICY", "HAVE_METRICS",
     "__version__", "models", "rules",
 ]
 
@@ -74,6 +95,14 @@ version_info: Tuple[int, int, int] = _version_info()
 HAVE_MODELS: bool = bool(_retain.HAVE_MODELS)
 #: True when this build binds the rule language of retain/rule.h.
 HAVE_RULES: bool = bool(_retain.HAVE_RULES)
+#: True when this build binds journeys and the tick (retain/journey.h).
+HAVE_JOURNEYS: bool = bool(_retain.HAVE_JOURNEYS)
+#: True when this build binds transports and the outbox (retain/transport.h).
+HAVE_DELIVERY: bool = bool(_retain.HAVE_DELIVERY)
+#: True when this build binds the delivery policy (retain/policy.h).
+HAVE_POLICY: bool = bool(_retain.HAVE_POLICY)
+#: True when this build binds the metrics (retain/metrics.h).
+HAVE_METRICS: bool = bool(_retain.HAVE_METRICS)
 
 
 def schema_version() -> int:

@@ -163,3 +163,29 @@ def parse_enum(cls: Type[E], value: Union[E, int, str], what: str) -> E:
         raise TypeError(f"{what} must be a {cls.__name__}, int or str, "
                         f"not {type(value).__name__}")
     return cls(value)
+
+
+#: A length of time: a ``timedelta`` or int milliseconds.
+Duration = Union[timedelta, int]
+
+
+def to_duration_ms(value: Duration, what: str = "duration") -> int:
+    """Int milliseconds of a ``timedelta`` (sub-millisecond parts dropped) or of int ms."""
+    if isinstance(value, timedelta):
+        return (value.days * 86_400 + value.seconds) * 1000 + value.microseconds // 1000
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not _INT64_MIN < value <= _INT64_MAX:
+            raise InvalidArgument(f"{what} is {value} ms; it does not fit in 64 bits")
+        return int(value)
+    raise TypeError(f"{what} must be a timedelta or int milliseconds, "
+                    f"not {type(value).__name__}")
+
+
+def require(e: Any, method: str, what: str) -> Any:
+    """The extension method ``method`` of engine ``e``, or Unsupported when this build
+    lacks the subsystem."""
+    fn = getattr(e, method, None)
+    if fn is None:
+        from ._errors import Unsupported
+        raise Unsupported(f"this build of retain has no {what}: libretain was built without it")
+    return fn

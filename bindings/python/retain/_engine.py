@@ -1,13 +1,19 @@
-"""The Engine and its collections: customers, consent, orders, shipments, events."""
+"""The Engine and its collections: customers, consent, orders, shipments, events; and the
+entry points of journeys, delivery, policy and metrics (their own modules)."""
 from __future__ import annotations
 
 import contextlib
 import os
-from typing import (TYPE_CHECKING, Any, Callable, Generic, Iterable, Iterator, Mapping,
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, Iterator, Mapping,
                     Optional, Sequence, Tuple, TypeVar, Union)
 
-from . import _retain
-from ._convert import Money, Time, opt_from_ms, opt_ms, text, to_json, to_minor, to_ms
+from . import _delivery, _journeys, _retain
+from ._convert import (Duration, Money, Time, opt_from_ms, opt_ms, require, text, to_json,
+                       to_minor, to_ms)
+from ._delivery import Messages, Outbox, Transport
+from ._journeys import Journeys, TickStats, Touchpoint
+from ._metrics import Metrics
+from ._policy import Policy
 from ._errors import EngineClosed, InvalidArgument, NotFound
 from ._types import (Consent, ConsentStatus, Counts, Customer, Event, ImportStats, Order,
                      OrderLine, Shipment)
@@ -98,6 +104,20 @@ class Customers:
         """The id of the customer with this e-mail address or phone number (normalized first),
         or None when there is none."""
         return self._e.customer_find(text(email, "email"), text(phone, "phone"))
+
+    def next(self, id: str, now: Time) -> Touchpoint:
+        """The next touchpoint the customer gets from their journeys if nothing else
+        happens, as of ``now``, with what policy will do with it (a falsy
+        :class:`Touchpoint` with outlook NONE when nothing is planned)."""
+        require(self._e, "customer_next", "journeys")
+        return _journeys.next_touchpoint(self._e, id, now)
+
+    def explain(self, id: str, now: Time) -> Dict[str, Any]:
+        """Why: the customer's journey instances with their history (steps taken and the
+        rule results that chose each branch), what each waits for, and the next
+        touchpoint with its reasons, as a dict (see docs/journeys.md)."""
+        require(self._e, "customer_explain", "journeys")
+        return _journeys.explain(self._e, id, now)
 
 
 class ConsentBook:
@@ -327,7 +347,8 @@ class Engine:
         events: :class:`Events`
     """
 
-    __slots__ = ("_e", "customers", "consent", "orders", "shipments", "events", "__weakref__")
+    __slots__ = ("_e", "customers", "consent", "orders", "shipments", "events", "journeys",
+                 "outbox", "messages", "policy", "metrics", "__weakref__")
 
     def __init__(self, path: Union[str, "os.PathLike[str]"] = ":memory:", *,
                  busy_timeout_ms: Optional[int] = None, zoneinfo_dir: Optional[str] = None,
@@ -343,6 +364,11 @@ class Engine:
         self.orders = Orders(self._e)
         self.shipments = Shipments(self._e)
         self.events = Events(self._e)
+        self.journeys = Journeys(self._e)
+        self.outbox = Outbox(self._e)
+        self.messages = Messages(self._e)
+        self.policy = Policy(self._e)
+        self.metrics = Metrics(self._e)
 
     @property
     def path(self) -> str:
@@ -386,6 +412,43 @@ class Engine:
     def rollback(self) -> None:
         """Roll back the transaction begun with :meth:`begin`."""
         self._e.rollback()
+
+    def tick(self, now: Time) -> TickStats:
+        """Advance every journey instance due at ``now`` (deterministically, in bounded
+        transactions), then deliver due messages through the registered transports.
+        Running it again with the same ``now`` does nothing new. The GIL is released
+        except while a Python transport runs; a ``KeyboardInterrupt`` or ``SystemExit``
+        raised by a transport is raised here once libretain has stopped."""
+        require(self._e, "tick", "journeys")
+        return _journeys.tick(self._e, now)
+
+    def register_transport(self, channel: str, send: Transport, *,
+                           max_attempts: Optional[int] = None,
+                           backoff_base: Optional[Duration] = None,
+                           backoff_cap: Optional[Duration] = None,
+                           lease: Optional[Duration] = None,
+                           batch: Optional[int] = None) -> None:
+        """Deliver ``channel``'s messages ("email", "sms" ...) by calling ``send(message)``
+        with a :class:`retain.Message`; it returns :class:`retain.Sent`,
+        :class:`retain.Retry`, :class:`retain.Failed` or True.
+
+        A transport registered before for the channel is replaced. ``max_attempts``
+        (default 5), ``backoff_base`` (60 s) and ``backoff_cap`` (6 h) shape retries;
+        ``lease`` (10 min) is how long a message handed over stays invisible to other
+        processes; ``batch`` (64) messages are claimed and recorded together. The
+        engine keeps ``send`` until the transport is unregistered or the engine
+        closes. ``send`` must not use this engine (that raises :class:`retain.Misuse`);
+        an Exception it raises becomes a retry whose reason holds the traceback."""
+        require(self._e, "transport_register", "delivery")
+        _delivery.register(self._e, channel, send, max_attempts=max_attempts,
+                           backoff_base=backoff_base, backoff_cap=backoff_cap, lease=lease,
+                           batch=batch)
+
+    def unregister_transport(self, channel: str) -> None:
+        """Remove the channel's transport (its messages stay queued);
+        :class:`retain.NotFound` when none is registered."""
+        require(self._e, "transport_unregister", "delivery")
+        self._e.transport_unregister(channel)
 
     def compile_rule(self, source: str, *, condition: bool = False,
                      vars: Optional[Mapping[str, Any]] = None, line: int = 1,

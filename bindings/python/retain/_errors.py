@@ -1,9 +1,10 @@
 """Exceptions: one class per libretain status code, under :class:`retain.Error`."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Type
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Type
 
 __all__ = [
+    "Diagnostic",
     "Error", "InvalidArgument", "NotFound", "Conflict", "ConstraintError", "OutOfMemory",
     "DatabaseIOError", "Busy", "ParseError", "LimitExceeded", "Unsupported", "InternalError",
     "UserAbort", "Misuse", "EngineClosed",
@@ -78,10 +79,39 @@ class Busy(Error):
     code = -7
 
 
+class Diagnostic(NamedTuple):
+    """One error found in YAML or rule source: where it is and what is wrong."""
+
+    line: int  #: 1-based; 0 when not known
+    column: int  #: 1-based, in characters; 0 when not known
+    message: str
+    snippet: str = ""  #: the source line with a caret under the column, when known
+
+
 class ParseError(Error):
-    """YAML or rule source is malformed (RETAIN_EPARSE); see ``line``, ``column``, ``snippet``."""
+    """YAML or rule source is malformed (RETAIN_EPARSE); see ``line``, ``column``, ``snippet``.
+
+    ``line``, ``column`` and ``message`` describe the first error;
+    ``diagnostics`` lists every error found (a journey file is checked
+    completely before it is refused).
+    """
 
     code = -8
+
+    def __init__(self, message: str = "", *, code: Optional[int] = None) -> None:
+        super().__init__(message, code=code)
+        self._diagnostics: List[Diagnostic] = []
+
+    @property
+    def diagnostics(self) -> List[Diagnostic]:
+        """Every error found, as :class:`Diagnostic` (at least the first one)."""
+        if not self._diagnostics:
+            return [Diagnostic(self.line or 0, self.column or 0, self.message, self.snippet)]
+        return self._diagnostics
+
+    @diagnostics.setter
+    def diagnostics(self, items: Iterable[Any]) -> None:
+        self._diagnostics = [d if isinstance(d, Diagnostic) else Diagnostic(*d) for d in items]
 
 
 class LimitExceeded(Error):

@@ -194,6 +194,9 @@ static void engine_dealloc(EngineObject *self)
     if (self->lock)
         PyThread_free_lock(self->lock);
     Py_XDECREF(self->path);
+    Py_XDECREF(self->cb_type);
+    Py_XDECREF(self->cb_value);
+    Py_XDECREF(self->cb_tb);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -257,6 +260,52 @@ PyObject *rp_engine_counts(PyObject *op, PyObject *unused)
     return res;
 }
 
+int rp_reraise_callback(EngineObject *self)
+{
+    if (!self->cb_type)
+        return 0;
+    PyErr_Restore(self->cb_type, self->cb_value, self->cb_tb);
+    self->cb_type = self->cb_value = self->cb_tb = NULL;
+    return 1;
+}
+
+PyObject *rp_raise_diags(EngineObject *self, int code, const retain_diag *diags, size_t n)
+{
+    if (n == 0)
+        return rp_raise_engine(self, code);
+    rp_raise_diag(&diags[0], code);
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *d = Py_BuildValue("(iiNN)", diags[i].line, diags[i].column,
+                                    rp_str_or_none(diags[i].message),
+                                    rp_str_or_none(diags[i].snippet));
+        if (!d)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, (Py_ssize_t)i, d);
+    }
+    if (!list || PyObject_SetAttrString(value, "diagnostics", list) < 0) {
+        Py_XDECREF(list);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        return NULL; /* the MemoryError instead */
+    }
+    Py_DECREF(list);
+    PyErr_Restore(type, value, tb);
+    return NULL;
+}
+
+PyObject *rp_take_json(EngineObject *self, char *json)
+{
+    PyObject *res = rp_str_or_none(json);
+    retain_free(self->e, json);
+    return res;
+}
+
 static PyObject *engine_get_closed(PyObject *op, void *closure)
 {
     return PyBool_FromLong(((EngineObject *)op)->e == NULL);
@@ -305,6 +354,79 @@ static PyMethodDef engine_methods[] = {
 #ifdef RETAIN_PY_HAVE_RULE
     { "rule_compile", rp_rule_compile, METH_VARARGS,
       "rule_compile(source, flags, vars, line, column) -> Rule" },
+#endif
+#ifdef RETAIN_PY_HAVE_JOURNEY
+    { "journeys_load", rp_journeys_load, METH_VARARGS,
+      "journeys_load(yaml, origin, now); ParseError.diagnostics: [(line, column, message, "
+      "snippet)]" },
+    { "journeys_load_file", rp_journeys_load_file, METH_VARARGS,
+      "journeys_load_file(path, now)" },
+    { "tick", rp_engine_tick, METH_VARARGS,
+      "tick(now) -> (steps, instances, completed, queued, sent, retried, failed, deferred, "
+      "skipped)" },
+    { "customer_next", rp_customer_next, METH_VARARGS,
+      "customer_next(id, now) -> (outlook, journey, version, step, channel, category, "
+      "template_id, due_at, send_at, reason)" },
+    { "customer_explain", rp_customer_explain, METH_VARARGS,
+      "customer_explain(id, now) -> JSON text" },
+#endif
+#ifdef RETAIN_PY_HAVE_TRANSPORT
+    { "transport_register", rp_transport_register, METH_VARARGS,
+      "transport_register(channel, send, max_attempts, backoff_base_ms, backoff_cap_ms, "
+      "lease_ms, batch); send(message_tuple) -> (outcome, provider_id, retry_after_ms, reason)" },
+    { "transport_unregister", rp_transport_unregister, METH_VARARGS,
+      "transport_unregister(channel)" },
+    { "outbox_deliver", rp_outbox_deliver, METH_VARARGS,
+      "outbox_deliver(now) -> (sent, retried, failed, skipped, deferred)" },
+    { "message_queue", rp_message_queue, METH_VARARGS,
+      "message_queue(host_id, customer_id, channel, category, template_id, order_id, "
+      "shipment_id, fallback_channel, due_at, max_age_ms, on_quiet, on_cap, extra_json, now) "
+      "-> (decision, message_id, not_before, reason)" },
+    { "message_report", rp_message_report, METH_VARARGS,
+      "message_report(message_id, status, at)" },
+    { "message_find", rp_message_find, METH_VARARGS,
+      "message_find(idempotency_key) -> outbox id" },
+    { "message_find_provider", rp_message_find_provider, METH_VARARGS,
+      "message_find_provider(channel, provider_id) -> outbox id" },
+    { "outbox", rp_outbox_iter, METH_VARARGS,
+      "outbox(states, customer_id, since, limit) -> iterator of entry tuples" },
+    { "outbox_get", rp_outbox_get, METH_VARARGS, "outbox_get(id) -> entry tuple" },
+    { "outbox_history", rp_outbox_history, METH_VARARGS, "outbox_history(id) -> JSON text" },
+    { "outbox_retry", rp_outbox_retry, METH_VARARGS, "outbox_retry(id, now)" },
+    { "outbox_cancel", rp_outbox_cancel, METH_VARARGS, "outbox_cancel(id, now)" },
+#endif
+#ifdef RETAIN_PY_HAVE_POLICY
+    { "quiet_hours_set", rp_quiet_hours_set, METH_VARARGS,
+      "quiet_hours_set(channel, start_minute, end_minute)" },
+    { "quiet_hours_get", rp_quiet_hours_get, METH_VARARGS,
+      "quiet_hours_get(channel) -> (start_minute, end_minute), -1s when none" },
+    { "cap_set", rp_cap_set, METH_VARARGS,
+      "cap_set(channel, category, max_messages, window_ms)" },
+    { "cap_get", rp_cap_get, METH_VARARGS,
+      "cap_get(channel, category) -> (max_messages, window_ms)" },
+    { "cap_remove", rp_cap_remove, METH_VARARGS, "cap_remove(channel, category)" },
+    { "profile_load", rp_profile_load, METH_VARARGS, "profile_load(yaml, origin, now)" },
+    { "profile_load_file", rp_profile_load_file, METH_VARARGS,
+      "profile_load_file(path, now)" },
+    { "profile_remove", rp_profile_remove, METH_VARARGS, "profile_remove(name)" },
+    { "profile_of", rp_profile_of, METH_VARARGS, "profile_of(sales_channel) -> profile name" },
+#endif
+#ifdef RETAIN_PY_HAVE_METRICS
+    { "metrics_summary", rp_metrics_summary, METH_VARARGS,
+      "metrics_summary(currency, as_of) -> JSON text" },
+    { "metrics_cohorts", rp_metrics_cohorts, METH_VARARGS,
+      "metrics_cohorts(currency, period, as_of) -> JSON text" },
+    { "metrics_churn", rp_metrics_churn, METH_VARARGS,
+      "metrics_churn(currency, period, as_of) -> JSON text" },
+    { "metrics_rfm_scores", rp_metrics_rfm_scores, METH_VARARGS,
+      "metrics_rfm_scores(currency, as_of) -> JSON text" },
+    { "metrics_rfm_from_store", rp_metrics_rfm_from_store, METH_VARARGS,
+      "metrics_rfm_from_store(currency, calibration_end, holdout_end, unit) -> JSON text" },
+    { "metrics_economics", rp_metrics_economics, METH_VARARGS,
+      "metrics_economics(model, margin, discount_rate, retention, lift, customers, "
+      "period_length, period_unit, periods) -> JSON text" },
+    { "metrics_conversion", rp_metrics_conversion, METH_VARARGS,
+      "metrics_conversion(journey, since, window_ms, as_of) -> JSON text" },
 #endif
     { NULL, NULL, 0, NULL },
 };

@@ -125,7 +125,7 @@ static int get_data_out(bufset *s, PyObject *tuple, int unit, retain_rfm_data *d
 
 /* ---- models ---- */
 
-static int get_model(PyObject *t, retain_model *m)
+int rp_get_model(PyObject *t, retain_model *m)
 {
     memset(m, 0, sizeof *m);
     if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 3) {
@@ -240,7 +240,7 @@ static PyObject *py_model_init(PyObject *mod, PyObject *args)
     if (!t)
         return NULL;
     retain_model tmp;
-    int bad = get_model(t, &tmp);
+    int bad = rp_get_model(t, &tmp);
     Py_DECREF(t);
     if (bad)
         return NULL;
@@ -257,7 +257,7 @@ static PyObject *py_model_convert(PyObject *mod, PyObject *args)
     PyObject *mt;
     int unit;
     retain_model in, out;
-    if (!PyArg_ParseTuple(args, "Oi:model_convert", &mt, &unit) || get_model(mt, &in))
+    if (!PyArg_ParseTuple(args, "Oi:model_convert", &mt, &unit) || rp_get_model(mt, &in))
         return NULL;
     retain_diag diag;
     int rc = retain_model_convert(&out, &in, (retain_time_unit)unit, &diag);
@@ -272,7 +272,7 @@ static PyObject *py_model_loglik(PyObject *mod, PyObject *args)
     retain_model m;
     if (!PyArg_ParseTuple(args, "OO!iO:model_loglik", &mt, &PyTuple_Type, &data, &unit,
                           &rows_o) ||
-        get_model(mt, &m))
+        rp_get_model(mt, &m))
         return NULL;
     bufset s = { .n = 0 };
     retain_rfm_data d;
@@ -296,7 +296,7 @@ static PyObject *py_model_expected(PyObject *mod, PyObject *args)
     int unit;
     retain_model m;
     if (!PyArg_ParseTuple(args, "OOiO:model_expected", &mt, &t_o, &unit, &out_o) ||
-        get_model(mt, &m))
+        rp_get_model(mt, &m))
         return NULL;
     bufset s = { .n = 0 };
     void *t, *out;
@@ -329,7 +329,7 @@ static PyObject *per_row(PyObject *args, int what)
                                     &data, &unit, &t, &t_unit, &out_o)
                  : PyArg_ParseTuple(args, "OO!iO:predict", &mt, &PyTuple_Type, &data, &unit,
                                     &out_o);
-    if (!ok || get_model(mt, &m))
+    if (!ok || rp_get_model(mt, &m))
         return NULL;
     bufset s = { .n = 0 };
     retain_rfm_data d;
@@ -377,7 +377,7 @@ static PyObject *py_model_pmf(PyObject *mod, PyObject *args)
     double t;
     int unit;
     retain_model m;
-    if (!PyArg_ParseTuple(args, "OdiO:model_pmf", &mt, &t, &unit, &out_o) || get_model(mt, &m))
+    if (!PyArg_ParseTuple(args, "OdiO:model_pmf", &mt, &t, &unit, &out_o) || rp_get_model(mt, &m))
         return NULL;
     bufset s = { .n = 0 };
     void *out;
@@ -407,7 +407,7 @@ static PyObject *py_clv(PyObject *mod, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOO!idddiiO:clv", &pt, &st, &PyTuple_Type, &data, &unit,
                           &o.margin, &o.discount_rate, &o.period_length, &punit, &o.periods,
                           &out_o) ||
-        get_model(pt, &purchase) || get_model(st, &spend))
+        rp_get_model(pt, &purchase) || rp_get_model(st, &spend))
         return NULL;
     o.period_unit = (retain_time_unit)punit;
     bufset s = { .n = 0 };

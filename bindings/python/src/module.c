@@ -124,6 +124,26 @@ static const struct { const char *name; int value; } int_constants[] = {
 #else
     { "HAVE_RULES", 0 },
 #endif
+#ifdef RETAIN_PY_HAVE_JOURNEY
+    { "HAVE_JOURNEYS", 1 },
+#else
+    { "HAVE_JOURNEYS", 0 },
+#endif
+#ifdef RETAIN_PY_HAVE_TRANSPORT
+    { "HAVE_DELIVERY", 1 },
+#else
+    { "HAVE_DELIVERY", 0 },
+#endif
+#ifdef RETAIN_PY_HAVE_POLICY
+    { "HAVE_POLICY", 1 },
+#else
+    { "HAVE_POLICY", 0 },
+#endif
+#ifdef RETAIN_PY_HAVE_METRICS
+    { "HAVE_METRICS", 1 },
+#else
+    { "HAVE_METRICS", 0 },
+#endif
 };
 
 PyMODINIT_FUNC PyInit__retain(void);
@@ -148,6 +168,18 @@ PyMODINIT_FUNC PyInit__retain(void)
 #endif
 #ifdef RETAIN_PY_HAVE_RULE
     if (rp_rules_init(m) < 0)
+        goto fail;
+#endif
+#ifdef RETAIN_PY_HAVE_JOURNEY
+    if (rp_journeys_init(m) < 0)
+        goto fail;
+#endif
+#ifdef RETAIN_PY_HAVE_TRANSPORT
+    if (rp_delivery_init(m) < 0)
+        goto fail;
+#endif
+#ifdef RETAIN_PY_HAVE_METRICS
+    if (rp_metrics_init(m) < 0)
         goto fail;
 #endif
     return m;

@@ -24,6 +24,9 @@ typedef struct EngineObject {
     unsigned long owner;      /* thread holding `lock`, 0 when free */
     RpChild *children;        /* iterators, rules ...: freed when the engine closes */
     PyObject *path;
+    /* An exception a transport callback let through that must stop the run
+     * (KeyboardInterrupt, SystemExit ...): re-raised once the C call returns. */
+    PyObject *cb_type, *cb_value, *cb_tb;
 } EngineObject;
 
 /*
@@ -70,6 +73,14 @@ int rp_opt_time(PyObject *o, int64_t *out);
 /* RETAIN_TIME_NONE -> None. */
 PyObject *rp_time_or_none(int64_t t);
 
+/* Raise the exception a callback stashed (and return 1), or return 0 (engine.c). */
+int rp_reraise_callback(EngineObject *self);
+/* Raise a ParseError for diagnostics diags[0..n) (all of them in .diagnostics),
+ * or the engine's error when there are none; returns NULL (engine.c). */
+PyObject *rp_raise_diags(EngineObject *self, int code, const retain_diag *diags, size_t n);
+/* A str from text libretain allocated, which is freed (retain_free); NULL raises. */
+PyObject *rp_take_json(EngineObject *self, char *json);
+
 /* ---- methods of Engine, by file ---- */
 
 /* engine.c */
@@ -100,6 +111,61 @@ PyObject *rp_event_tuple(const retain_event *ev);
 /* iter.c */
 PyObject *rp_orders_iter(PyObject *self, PyObject *args);
 PyObject *rp_events_iter(PyObject *self, PyObject *args);
+
+/* iter.c: the outbox (when RETAIN_PY_HAVE_TRANSPORT) */
+PyObject *rp_outbox_iter(PyObject *self, PyObject *args);
+
+#ifdef RETAIN_PY_HAVE_JOURNEY
+/* journeys.c */
+PyObject *rp_journeys_load(PyObject *self, PyObject *args);
+PyObject *rp_journeys_load_file(PyObject *self, PyObject *args);
+PyObject *rp_engine_tick(PyObject *self, PyObject *args);
+PyObject *rp_customer_next(PyObject *self, PyObject *args);
+PyObject *rp_customer_explain(PyObject *self, PyObject *args);
+int rp_journeys_init(PyObject *module);
+#endif
+
+#ifdef RETAIN_PY_HAVE_TRANSPORT
+/* delivery.c */
+PyObject *rp_transport_register(PyObject *self, PyObject *args);
+PyObject *rp_transport_unregister(PyObject *self, PyObject *args);
+PyObject *rp_outbox_deliver(PyObject *self, PyObject *args);
+PyObject *rp_message_queue(PyObject *self, PyObject *args);
+PyObject *rp_message_report(PyObject *self, PyObject *args);
+PyObject *rp_message_find(PyObject *self, PyObject *args);
+PyObject *rp_message_find_provider(PyObject *self, PyObject *args);
+PyObject *rp_outbox_get(PyObject *self, PyObject *args);
+PyObject *rp_outbox_history(PyObject *self, PyObject *args);
+PyObject *rp_outbox_retry(PyObject *self, PyObject *args);
+PyObject *rp_outbox_cancel(PyObject *self, PyObject *args);
+PyObject *rp_outbox_entry_tuple(const retain_outbox_entry *m);
+int rp_delivery_init(PyObject *module);
+#endif
+
+#ifdef RETAIN_PY_HAVE_POLICY
+/* policy.c */
+PyObject *rp_quiet_hours_set(PyObject *self, PyObject *args);
+PyObject *rp_quiet_hours_get(PyObject *self, PyObject *args);
+PyObject *rp_cap_set(PyObject *self, PyObject *args);
+PyObject *rp_cap_get(PyObject *self, PyObject *args);
+PyObject *rp_cap_remove(PyObject *self, PyObject *args);
+PyObject *rp_profile_load(PyObject *self, PyObject *args);
+PyObject *rp_profile_load_file(PyObject *self, PyObject *args);
+PyObject *rp_profile_remove(PyObject *self, PyObject *args);
+PyObject *rp_profile_of(PyObject *self, PyObject *args);
+#endif
+
+#ifdef RETAIN_PY_HAVE_METRICS
+/* metrics.c */
+PyObject *rp_metrics_summary(PyObject *self, PyObject *args);
+PyObject *rp_metrics_cohorts(PyObject *self, PyObject *args);
+PyObject *rp_metrics_churn(PyObject *self, PyObject *args);
+PyObject *rp_metrics_rfm_scores(PyObject *self, PyObject *args);
+PyObject *rp_metrics_rfm_from_store(PyObject *self, PyObject *args);
+PyObject *rp_metrics_economics(PyObject *self, PyObject *args);
+PyObject *rp_metrics_conversion(PyObject *self, PyObject *args);
+int rp_metrics_init(PyObject *module);
+#endif
 
 #ifdef RETAIN_PY_HAVE_RULE
 /* rules.c */

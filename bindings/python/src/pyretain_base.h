@@ -30,6 +30,9 @@ PyObject *rp_str_or_none(const char *s);
 #ifdef RETAIN_PY_HAVE_MODEL
 /* models.c: add the model functions to the module. */
 int rp_models_init(PyObject *module);
+/* models.c: a model tuple (kind, unit, params, ...) as a retain_model; 0 or -1. */
+struct retain_model;
+int rp_get_model(PyObject *t, struct retain_model *m);
 #endif
 #ifdef RETAIN_PY_HAVE_RULE
 /* rules.c: add the rule types and functions to the module. */
