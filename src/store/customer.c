@@ -152,12 +152,6 @@ int retain_customer_upsert(retain_engine *e, const retain_customer *c)
     return rt_tx_end(e, upsert(e, c, &ct));
 }
 
-static int64_t col_time(sqlite3_stmt *st, int col)
-{
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? RETAIN_TIME_NONE
-                                                       : sqlite3_column_int64(st, col);
-}
-
 static int read_revenue(retain_engine *e, int64_t key, rt_arena *ar, retain_customer *c)
 {
     static const char sql[] =
@@ -206,16 +200,8 @@ int retain_customer_get(retain_customer **out, retain_engine *e, const char *id)
     if ((rc = rt_check_id(e, "customer_id", id)))
         return rc;
     sqlite3_stmt *st;
-    if ((rc = rt_stmt(e, sql, &st)))
+    if ((rc = rt_lookup(e, sql, id, "customer", &st)))
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
-    if (src != SQLITE_ROW) {
-        sqlite3_reset(st);
-        if (src == SQLITE_DONE)
-            return rt_error(e, RETAIN_ENOTFOUND, "customer \"%s\" does not exist", id);
-        return rt_sqlerr(e, src, "reading customer");
-    }
     retain_customer *c = rt_object_new(&e->alloc, sizeof *c);
     if (!c) {
         sqlite3_reset(st);
@@ -236,8 +222,8 @@ int retain_customer_get(retain_customer **out, retain_engine *e, const char *id)
     c->updated_at = sqlite3_column_int64(st, 9);
     c->at = c->updated_at;
     c->orders_count = sqlite3_column_int64(st, 10);
-    c->first_order_at = col_time(st, 11);
-    c->last_order_at = col_time(st, 12);
+    c->first_order_at = rt_col_time(st, 11);
+    c->last_order_at = rt_col_time(st, 12);
     c->p_alive = sqlite3_column_type(st, 13) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 13);
     sqlite3_reset(st);
     rc = ok ? read_revenue(e, key, ar, c) : rt_nomem(e);

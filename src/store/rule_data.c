@@ -9,11 +9,6 @@ static void text(char *dst, size_t sz, sqlite3_stmt *st, int col)
     rt_format(dst, sz, "%s", s ? s : "");
 }
 
-static int64_t opt_time(sqlite3_stmt *st, int col)
-{
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, col);
-}
-
 static int one_row(retain_engine *e, sqlite3_stmt *st, bool *found, const char *doing)
 {
     int src = sqlite3_step(st);
@@ -57,8 +52,8 @@ int rd_load_customer(retain_engine *e, int64_t key, const char *revenue_currency
     text(o->timezone, sizeof o->timezone, st, 3);
     text(o->locale, sizeof o->locale, st, 4);
     o->orders_count = sqlite3_column_int64(st, 5);
-    o->first_order_at = opt_time(st, 6);
-    o->last_order_at = opt_time(st, 7);
+    o->first_order_at = rt_col_time(st, 6);
+    o->last_order_at = rt_col_time(st, 7);
     o->has_p_alive = sqlite3_column_type(st, 8) != SQLITE_NULL;
     o->p_alive = sqlite3_column_double(st, 8);
     o->has_clv = sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_type(st, 10) != SQLITE_NULL;
@@ -137,9 +132,9 @@ int rd_load_shipment(retain_engine *e, int64_t key, int64_t order_key, rd_shipme
     text(o->carrier, sizeof o->carrier, st, 0);
     text(o->status, sizeof o->status, st, 1);
     text(o->exception, sizeof o->exception, st, 2);
-    o->promised_at = opt_time(st, 3);
-    o->eta = opt_time(st, 4);
-    o->delivered_at = opt_time(st, 5);
+    o->promised_at = rt_col_time(st, 3);
+    o->eta = rt_col_time(st, 4);
+    o->delivered_at = rt_col_time(st, 5);
     sqlite3_reset(st);
     return RETAIN_OK;
 }

@@ -195,11 +195,6 @@ int retain_shipment_update(retain_engine *e, const char *shipment_id, const char
     return rt_tx_end(e, update(e, shipment_id, status, at, eta, detail));
 }
 
-static int64_t col_time(sqlite3_stmt *st, int col)
-{
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, col);
-}
-
 static int load_history(retain_engine *e, int64_t skey, rt_arena *ar, retain_shipment *s)
 {
     static const char count_sql[] = "SELECT count(*) FROM shipment_event WHERE shipment=?";
@@ -225,7 +220,7 @@ static int load_history(retain_engine *e, int64_t skey, rt_arena *ar, retain_shi
     while (i < n && sqlite3_step(st) == SQLITE_ROW) {
         h[i].status = rt_arena_str(ar, rt_col_text(st, 0), &ok);
         h[i].at = sqlite3_column_int64(st, 1);
-        h[i].eta = col_time(st, 2);
+        h[i].eta = rt_col_time(st, 2);
         h[i].detail = rt_arena_str(ar, rt_col_text(st, 3), &ok);
         i++;
     }
@@ -250,16 +245,8 @@ int retain_shipment_get(retain_shipment **out, retain_engine *e, const char *shi
     if ((rc = rt_check_id(e, "shipment_id", shipment_id)))
         return rc;
     sqlite3_stmt *st;
-    if ((rc = rt_stmt(e, sql, &st)))
+    if ((rc = rt_lookup(e, sql, shipment_id, "shipment", &st)))
         return rc;
-    sqlite3_bind_text(st, 1, shipment_id, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
-    if (src != SQLITE_ROW) {
-        sqlite3_reset(st);
-        if (src == SQLITE_DONE)
-            return rt_error(e, RETAIN_ENOTFOUND, "shipment \"%s\" does not exist", shipment_id);
-        return rt_sqlerr(e, src, "reading shipment");
-    }
     retain_shipment *s = rt_object_new(&e->alloc, sizeof *s);
     if (!s) {
         sqlite3_reset(st);
@@ -274,11 +261,11 @@ int retain_shipment_get(retain_shipment **out, retain_engine *e, const char *shi
     s->carrier = rt_arena_str(ar, rt_col_text(st, 3), &ok);
     s->tracking = rt_arena_str(ar, rt_col_text(st, 4), &ok);
     s->tracking_url = rt_arena_str(ar, rt_col_text(st, 5), &ok);
-    s->promised_at = col_time(st, 6);
+    s->promised_at = rt_col_time(st, 6);
     s->status = rt_arena_str(ar, rt_col_text(st, 7), &ok);
     s->status_at = sqlite3_column_int64(st, 8);
-    s->eta = col_time(st, 9);
-    s->delivered_at = col_time(st, 10);
+    s->eta = rt_col_time(st, 9);
+    s->delivered_at = rt_col_time(st, 10);
     s->exception = rt_arena_str(ar, rt_col_text(st, 11), &ok);
     s->at = sqlite3_column_int64(st, 12);
     sqlite3_reset(st);

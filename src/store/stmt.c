@@ -193,22 +193,40 @@ const char *rt_col_text(sqlite3_stmt *st, int col)
     return (const char *)sqlite3_column_text(st, col);
 }
 
-int rt_customer_key(retain_engine *e, const char *ext_id, int64_t *key)
+int64_t rt_col_time(sqlite3_stmt *st, int col)
 {
-    static const char sql[] = "SELECT id FROM customer WHERE ext_id=?";
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, col);
+}
+
+int rt_lookup(retain_engine *e, const char *sql, const char *id, const char *noun,
+              sqlite3_stmt **out)
+{
     sqlite3_stmt *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, ext_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
-        *key = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
+        *out = st;
         return RETAIN_OK;
     }
     sqlite3_reset(st);
     if (src == SQLITE_DONE)
-        return rt_error(e, RETAIN_ENOTFOUND, "customer \"%s\" does not exist", ext_id);
-    return rt_sqlerr(e, src, "looking up a customer");
+        return rt_error(e, RETAIN_ENOTFOUND, "%s \"%s\" does not exist", noun, id);
+    char doing[64];
+    rt_format(doing, sizeof doing, "looking up %s", noun);
+    return rt_sqlerr(e, src, doing);
+}
+
+int rt_customer_key(retain_engine *e, const char *ext_id, int64_t *key)
+{
+    static const char sql[] = "SELECT id FROM customer WHERE ext_id=?";
+    sqlite3_stmt *st;
+    int rc = rt_lookup(e, sql, ext_id, "customer", &st);
+    if (rc)
+        return rc;
+    *key = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return RETAIN_OK;
 }

@@ -41,5 +41,13 @@ int rt_customer_key(retain_engine *e, const char *ext_id, int64_t *key);
 
 /* Column text as a C string or NULL. */
 const char *rt_col_text(sqlite3_stmt *st, int col);
+/* Column time, or INT64_MIN (RETAIN_TIME_NONE) for SQL NULL. */
+int64_t rt_col_time(sqlite3_stmt *st, int col);
+
+/* Run the cached `sql` with the host id `id` bound to ?1 and step to its
+ * row. RETAIN_OK: the row is current (call sqlite3_reset when done);
+ * RETAIN_ENOTFOUND: "NOUN \"id\" does not exist"; else an SQL error. */
+int rt_lookup(retain_engine *e, const char *sql, const char *id, const char *noun,
+              sqlite3_stmt **out);
 
 #endif
