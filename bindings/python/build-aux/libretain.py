@@ -61,6 +61,7 @@ FEATURES = {
         'retain_retention_economics_json', 'retain_retention_economics_model_json',
         'retain_journey_conversion_json',
     ]),
+    'refresh': ('retain/refresh.h', ['retain_model_refresh']),
 }
 
 _FILES_CALL = re.compile(r'\bfiles\s*\(([^)]*)\)', re.S)

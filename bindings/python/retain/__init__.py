@@ -40,6 +40,7 @@ from ._errors import (Busy, Conflict, ConstraintError, DatabaseIOError, Diagnost
                       OutOfMemory, ParseError, Unsupported, UserAbort, _make)
 from ._journeys import Journeys, Outlook, TickStats, Touchpoint
 from ._metrics import Metrics, MetricsResult, Period
+from ._refresh import EngineModels, RefreshResult
 from ._policy import Cap, Caps, Policy, Profiles, QuietHours, QuietHoursBook
 from ._types import (Consent, ConsentStatus, Counts, Customer, Event, ImportStats, Order,
                      OrderLine, Shipment, ShipmentEvent, StatusChange)
@@ -61,6 +62,8 @@ __all__ = [
     "Policy", "QuietHours", "QuietHoursBook", "Cap", "Caps", "Profiles",
     # metrics
     "Metrics", "MetricsResult", "Period",
+    # model refresh
+    "EngineModels", "RefreshResult",
     # records
     "Consent", "ConsentStatus", "Counts", "Customer", "Event", "ImportStats", "Order",
     "OrderLine", "Shipment", "ShipmentEvent", "StatusChange",
@@ -72,7 +75,7 @@ __all__ = [
     "Time", "Money", "Duration", "EPOCH", "to_ms", "from_ms", "to_minor", "from_minor",
     "currency_digits",
     "version", "version_info", "schema_version", "errstr", "HAVE_MODELS", "HAVE_RULES",
-    "HAVE_JOURNEYS", "HAVE_DELIVERY", "HAVE_POLICY", "HAVE_METRICS",
+    "HAVE_JOURNEYS", "HAVE_DELIVERY", "HAVE_POLICY", "HAVE_METRICS", "HAVE_REFRESH",
     "__version__", "models", "rules",
 ]
 
@@ -103,6 +106,8 @@ HAVE_DELIVERY: bool = bool(_retain.HAVE_DELIVERY)
 HAVE_POLICY: bool = bool(_retain.HAVE_POLICY)
 #: True when this build binds the metrics (retain/metrics.h).
 HAVE_METRICS: bool = bool(_retain.HAVE_METRICS)
+#: True when this build binds the model refresh (retain/refresh.h): engine.models.refresh().
+HAVE_REFRESH: bool = bool(_retain.HAVE_REFRESH)
 
 
 def schema_version() -> int:

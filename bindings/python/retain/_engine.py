@@ -13,6 +13,7 @@ from ._convert import (Duration, Money, Time, opt_from_ms, opt_ms, require, text
 from ._delivery import Messages, Outbox, Transport
 from ._journeys import Journeys, TickStats, Touchpoint
 from ._metrics import Metrics
+from ._refresh import EngineModels
 from ._policy import Policy
 from ._errors import EngineClosed, InvalidArgument, NotFound
 from ._types import (Consent, ConsentStatus, Counts, Customer, Event, ImportStats, Order,
@@ -348,7 +349,7 @@ class Engine:
     """
 
     __slots__ = ("_e", "customers", "consent", "orders", "shipments", "events", "journeys",
-                 "outbox", "messages", "policy", "metrics", "__weakref__")
+                 "outbox", "messages", "policy", "metrics", "models", "__weakref__")
 
     def __init__(self, path: Union[str, "os.PathLike[str]"] = ":memory:", *,
                  busy_timeout_ms: Optional[int] = None, zoneinfo_dir: Optional[str] = None,
@@ -369,6 +370,7 @@ class Engine:
         self.messages = Messages(self._e)
         self.policy = Policy(self._e)
         self.metrics = Metrics(self._e)
+        self.models = EngineModels(self._e)
 
     @property
     def path(self) -> str:

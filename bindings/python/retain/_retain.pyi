@@ -31,6 +31,7 @@ HAVE_JOURNEYS: int
 HAVE_DELIVERY: int
 HAVE_POLICY: int
 HAVE_METRICS: int
+HAVE_REFRESH: int
 
 def version() -> str: ...
 def version_number() -> int: ...
@@ -151,6 +152,12 @@ class Engine:
                           periods: int) -> str: ...
     def metrics_conversion(self, journey: Optional[str], since: Optional[int], window_ms: int,
                            as_of: int) -> str: ...
+    # model refresh (HAVE_REFRESH): (customers, repeat_customers, cleared, calibration_end,
+    # purchase, spend), the models as model_fit returns them
+    def model_refresh(self, now: int, currency: str, unit: int, purchase_model: int,
+                      horizon_months: int, monthly_discount_rate: float, margin: float,
+                      max_iterations: int, tolerance: float
+                      ) -> Tuple[int, int, int, int, Tuple[Any, ...], Tuple[Any, ...]]: ...
 
 # ---- models (present when HAVE_MODELS) ----
 

@@ -428,6 +428,12 @@ static PyMethodDef engine_methods[] = {
     { "metrics_conversion", rp_metrics_conversion, METH_VARARGS,
       "metrics_conversion(journey, since, window_ms, as_of) -> JSON text" },
 #endif
+#ifdef RETAIN_PY_HAVE_REFRESH
+    { "model_refresh", rp_model_refresh, METH_VARARGS,
+      "model_refresh(now, currency, unit, purchase_model, horizon_months, "
+      "monthly_discount_rate, margin, max_iterations, tolerance) -> (customers, "
+      "repeat_customers, cleared, calibration_end, purchase, spend)" },
+#endif
     { NULL, NULL, 0, NULL },
 };
 

@@ -159,7 +159,7 @@ int rp_get_model(PyObject *t, retain_model *m)
     return 0;
 }
 
-static PyObject *model_tuple(const retain_model *m)
+PyObject *rp_model_tuple(const struct retain_model *m)
 {
     return Py_BuildValue("(ii(dddd)ddniid)", (int)m->kind, (int)m->unit, m->param.v[0],
                          m->param.v[1], m->param.v[2], m->param.v[3], m->loglik, m->weight,
@@ -226,7 +226,7 @@ static PyObject *py_model_fit(PyObject *mod, PyObject *args)
     rc = retain_model_fit(&m, (retain_model_kind)kind, &d, &opts, &diag);
     Py_END_ALLOW_THREADS
     bufs_release(&s);
-    return rc ? rp_raise_diag(&diag, rc) : model_tuple(&m);
+    return rc ? rp_raise_diag(&diag, rc) : rp_model_tuple(&m);
 }
 
 /* model_init(kind, unit, params) -> model */
@@ -248,7 +248,7 @@ static PyObject *py_model_init(PyObject *mod, PyObject *args)
     retain_diag diag;
     int rc = retain_model_init(&m, (retain_model_kind)kind, (retain_time_unit)unit, tmp.param.v,
                                &diag);
-    return rc ? rp_raise_diag(&diag, rc) : model_tuple(&m);
+    return rc ? rp_raise_diag(&diag, rc) : rp_model_tuple(&m);
 }
 
 /* model_convert(model, unit) -> model */
@@ -261,7 +261,7 @@ static PyObject *py_model_convert(PyObject *mod, PyObject *args)
         return NULL;
     retain_diag diag;
     int rc = retain_model_convert(&out, &in, (retain_time_unit)unit, &diag);
-    return rc ? rp_raise_diag(&diag, rc) : model_tuple(&out);
+    return rc ? rp_raise_diag(&diag, rc) : rp_model_tuple(&out);
 }
 
 /* model_loglik(model, data, unit, rows_out or None) -> total */

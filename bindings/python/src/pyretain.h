@@ -167,6 +167,11 @@ PyObject *rp_metrics_conversion(PyObject *self, PyObject *args);
 int rp_metrics_init(PyObject *module);
 #endif
 
+#ifdef RETAIN_PY_HAVE_REFRESH
+/* refresh.c */
+PyObject *rp_model_refresh(PyObject *self, PyObject *args);
+#endif
+
 #ifdef RETAIN_PY_HAVE_RULE
 /* rules.c */
 extern PyTypeObject RpRule_Type;

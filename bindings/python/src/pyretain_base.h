@@ -33,6 +33,8 @@ int rp_models_init(PyObject *module);
 /* models.c: a model tuple (kind, unit, params, ...) as a retain_model; 0 or -1. */
 struct retain_model;
 int rp_get_model(PyObject *t, struct retain_model *m);
+/* models.c: a retain_model as the tuple model_fit returns. */
+PyObject *rp_model_tuple(const struct retain_model *m);
 #endif
 #ifdef RETAIN_PY_HAVE_RULE
 /* rules.c: add the rule types and functions to the module. */
