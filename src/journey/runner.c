@@ -9,6 +9,7 @@
  */
 #include "journey.h"
 #include "core/buf.h"
+#include "core/check.h"
 #include "store/event.h"
 #include "store/journey_store.h"
 #include "tz/tz.h"
@@ -575,7 +576,7 @@ int retain_engine_tick(retain_engine *e, int64_t now, retain_tick_stats *out)
     if (out)
         memset(out, 0, sizeof *out);
     int rc = rt_check_writable(e);
-    if (rc)
+    if (rc || (rc = rt_check_time(e, "now", now)))
         return rc;
     if (e->in_host_tx)
         return rt_error(e, RETAIN_EMISUSE,

@@ -75,6 +75,11 @@ static int attach(builder *b, yn *child, retain_diag *diag)
                      "a mapping key must be a plain value");
             return RETAIN_EPARSE;
         }
+        if (p->n >= YN_MAX_KEYS) {
+            set_diag(diag, RETAIN_ELIMIT, child->line, child->column,
+                     "a mapping has more than 4096 keys");
+            return RETAIN_ELIMIT;
+        }
         for (int i = 0; i < p->n; i++) {
             if (strcmp(p->keys[i]->str, child->str) == 0) {
                 char msg[200];

@@ -32,6 +32,7 @@ typedef struct yn_doc {
 #define YN_MAX_BYTES (4u << 20)
 #define YN_MAX_DEPTH 64
 #define YN_MAX_NODES 200000
+#define YN_MAX_KEYS 4096 /* keys in one mapping (duplicate checks stay cheap) */
 
 /* Parse; on error fill diag (line, column, message) and return RETAIN_EPARSE
  * or RETAIN_ELIMIT. Free the result with rt_object_free(). */

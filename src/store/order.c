@@ -112,9 +112,21 @@ static int stats_apply(retain_engine *e, int64_t cust, const char *currency, int
         " first_order_at=min(coalesce(first_order_at,?2),?2),"
         " last_order_at=max(coalesce(last_order_at,?2),?2) WHERE id=?1";
     static const char sub[] = "UPDATE customer SET orders_count=orders_count-1 WHERE id=?1";
+    static const char cur[] =
+        "SELECT amount FROM customer_revenue WHERE customer=? AND currency=?";
     sqlite3_stmt *st;
-    int rc = rt_stmt(e, rev, &st);
+    int rc = rt_stmt(e, cur, &st);
     if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, cust);
+    sqlite3_bind_text(st, 2, currency, -1, SQLITE_STATIC);
+    int64_t amount = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0, sum;
+    sqlite3_reset(st);
+    /* SQLite would turn an overflowing integer sum into a REAL: check here. */
+    if (__builtin_add_overflow(amount, sign > 0 ? total : -total, &sum))
+        return rt_error(e, RETAIN_ELIMIT,
+                        "the customer's %s revenue would overflow a 64-bit amount", currency);
+    if ((rc = rt_stmt(e, rev, &st)))
         return rc;
     sqlite3_bind_int64(st, 1, cust);
     sqlite3_bind_text(st, 2, currency, -1, SQLITE_STATIC);
