@@ -116,7 +116,7 @@ int retain_engine_open_ex(retain_engine **out, const char *path, const retain_op
     if (rc == RETAIN_OK) {
         rc = rt_store_open(e, path);
         if (rc)
-            rt_format(errbuf, errsz, "%s", e->errmsg);
+            rt_copy(errbuf, errsz, e->errmsg);
     }
     if (rc == RETAIN_OK) {
         const rt_tz *z;

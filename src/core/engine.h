@@ -72,6 +72,10 @@ void rt_format(char *buf, size_t size, const char *fmt, ...)
 #endif
     ;
 
+/* Copy src into buf, truncated as rt_format would (NULL src: ""); cheaper
+ * than rt_format(buf, size, "%s", src) on hot paths. */
+void rt_copy(char *buf, size_t size, const char *src);
+
 /* Validate common public arguments; each sets the error and returns it. */
 int rt_check_writable(retain_engine *e); /* RETAIN_EMISUSE if read-only */
 

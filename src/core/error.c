@@ -2,6 +2,7 @@
 #include "engine.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *retain_errstr(int code)
 {
@@ -57,6 +58,17 @@ void rt_format(char *buf, size_t size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, size, fmt, ap);
     va_end(ap);
+}
+
+void rt_copy(char *buf, size_t size, const char *src)
+{
+    if (!buf || size == 0)
+        return;
+    size_t n = src ? strlen(src) : 0;
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, src ? src : "", n);
+    buf[n] = '\0';
 }
 
 const char *retain_errmsg(const retain_engine *e)

@@ -69,7 +69,7 @@ static void report_existing(const ob_row *row, int64_t now, rt_gate_result *out)
         bool held = row->last_reason[0] && row->not_before > now;
         out->decision = held ? RT_GATE_DEFERRED : RT_GATE_QUEUED;
         if (held)
-            rt_format(out->reason, sizeof out->reason, "%s", row->last_reason);
+            rt_copy(out->reason, sizeof out->reason, row->last_reason);
     } else if (!strcmp(row->state, "sent")) {
         out->decision = RT_GATE_QUEUED;
         out->not_before = row->sent_at;
@@ -118,7 +118,7 @@ int rt_enqueue(retain_engine *e, const rt_send_request *r, int64_t now,
         return rc;
     out->decision = g.decision;
     out->not_before = g.not_before;
-    rt_format(out->reason, sizeof out->reason, "%s", g.reason);
+    rt_copy(out->reason, sizeof out->reason, g.reason);
     if (!write)
         return RETAIN_OK;
     ob_decision d = {
@@ -297,7 +297,7 @@ int retain_message_queue(retain_queue_result *out, retain_engine *e,
         out->decision = (retain_gate_decision)g.decision;
         out->message_id = g.message_id;
         out->not_before = g.not_before;
-        rt_format(out->reason, sizeof out->reason, "%s", g.reason);
+        rt_copy(out->reason, sizeof out->reason, g.reason);
     }
     return rc;
 }

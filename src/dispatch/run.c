@@ -87,9 +87,9 @@ static int claim_one(retain_engine *e, const rt_transport_slot *slot, const rt_p
     }
     c->attempt = r->attempts + 1;
     c->old_not_before = r->not_before;
-    rt_format(c->customer_ext, sizeof c->customer_ext, "%s", g.customer_ext);
-    rt_format(c->recipient, sizeof c->recipient, "%s", g.recipient);
-    rt_format(c->locale, sizeof c->locale, "%s", g.locale);
+    rt_copy(c->customer_ext, sizeof c->customer_ext, g.customer_ext);
+    rt_copy(c->recipient, sizeof c->recipient, g.recipient);
+    rt_copy(c->locale, sizeof c->locale, g.locale);
     *keep = true;
     return ob_claim(e, r->id, c->attempt, now + slot->t.lease_ms, g.recipient, now);
 }
@@ -260,7 +260,7 @@ static int record(retain_engine *e, const rt_transport_slot *slot, const claimed
     int used = c->attempt - r->attempt_base;
     int64_t retry_at = INT64_MIN;
     char reason[300];
-    rt_format(reason, sizeof reason, "%s", res->reason);
+    rt_copy(reason, sizeof reason, res->reason);
     if (o == O_RETRY || o == O_GARBAGE || o == O_STOP) {
         int64_t after = res->retry_after_ms > 0 ? res->retry_after_ms
                                                 : rt_backoff(r->key, used, slot->t.backoff_base_ms,
@@ -317,7 +317,7 @@ static int record(retain_engine *e, const rt_transport_slot *slot, const claimed
         char note[320];
         rt_format(note, sizeof note, "late result (the lease had run out)%s%s",
                   reason[0] ? ": " : "", reason);
-        rt_format(reason, sizeof reason, "%s", note);
+        rt_copy(reason, sizeof reason, note);
     }
     if (rc == RETAIN_OK)
         rc = ob_attempt(e, r->id, c->attempt, now, names[o],

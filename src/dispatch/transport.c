@@ -97,7 +97,7 @@ int retain_transport_register(retain_engine *e, const retain_transport *t)
         slot = &ds->tr[ds->ntr++];
     }
     memset(slot, 0, sizeof *slot);
-    rt_format(slot->channel, sizeof slot->channel, "%s", t->channel);
+    rt_copy(slot->channel, sizeof slot->channel, t->channel);
     /* Copy what this version of the struct has; later members stay 0. */
     memcpy(&slot->t, t, sizeof slot->t);
     slot->t.version = RETAIN_TRANSPORT_VERSION;

@@ -48,7 +48,7 @@ static int install(retain_engine *e, jr_journey **list, int n, const char *text,
         retain_diag *g = &d->items[d->count++];
         memset(g, 0, sizeof *g);
         g->code = rc;
-        rt_format(g->message, sizeof g->message, "%s", e->errmsg);
+        rt_copy(g->message, sizeof g->message, e->errmsg);
     }
     return rc;
 }

@@ -130,15 +130,15 @@ static void fill(retain_touchpoint *tp, const prediction *p)
 {
     memset(tp, 0, sizeof *tp);
     tp->outlook = RETAIN_OUTLOOK_SEND;
-    rt_format(tp->journey, sizeof tp->journey, "%s", p->j->name);
+    rt_copy(tp->journey, sizeof tp->journey, p->j->name);
     tp->version = p->j->version;
-    rt_format(tp->step, sizeof tp->step, "%s", p->s->id);
-    rt_format(tp->channel, sizeof tp->channel, "%s", p->s->u.send.channel);
-    rt_format(tp->category, sizeof tp->category, "%s", p->s->u.send.category);
-    rt_format(tp->template_id, sizeof tp->template_id, "%s", p->s->u.send.template_id);
+    rt_copy(tp->step, sizeof tp->step, p->s->id);
+    rt_copy(tp->channel, sizeof tp->channel, p->s->u.send.channel);
+    rt_copy(tp->category, sizeof tp->category, p->s->u.send.category);
+    rt_copy(tp->template_id, sizeof tp->template_id, p->s->u.send.template_id);
     tp->due_at = p->due_at;
     tp->send_at = p->due_at;
-    rt_format(tp->reason, sizeof tp->reason, "%s", p->waits);
+    rt_copy(tp->reason, sizeof tp->reason, p->waits);
 }
 
 /* Ask the policy gate what it would do with the predicted send. */

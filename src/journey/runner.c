@@ -137,8 +137,8 @@ static int enroll(retain_engine *e, jr_journey *j, int64_t event_id, int64_t cus
     }
     js_inst in;
     memset(&in, 0, sizeof in);
-    rt_format(in.journey, sizeof in.journey, "%s", j->name);
-    rt_format(in.step, sizeof in.step, "%s", j->steps[0].id);
+    rt_copy(in.journey, sizeof in.journey, j->name);
+    rt_copy(in.step, sizeof in.step, j->steps[0].id);
     in.version = j->version;
     in.customer = customer;
     in.order_key = order_key;
@@ -203,7 +203,7 @@ int rt_journey_on_event(retain_engine *e, int64_t event_id, int64_t customer, co
                     rc = jr_cond_eval(e, j->exits[x].when, &c, &pass);
                 if (rc == RETAIN_OK && pass) {
                     rt_format(in->state, sizeof in->state, "exited");
-                    rt_format(in->exit_reason, sizeof in->exit_reason, "%s", name);
+                    rt_copy(in->exit_reason, sizeof in->exit_reason, name);
                     in->wait_event[0] = '\0';
                     changed = true;
                     rc = js_log(e, in->id, in->step, at, "exit", "exited", NULL);
@@ -260,8 +260,8 @@ static int load_customer(retain_engine *e, const js_inst *in, advance_ctx *ac)
 
 static void finish(js_inst *in, const char *state, const char *reason)
 {
-    rt_format(in->state, sizeof in->state, "%s", state);
-    rt_format(in->exit_reason, sizeof in->exit_reason, "%s", reason ? reason : "");
+    rt_copy(in->state, sizeof in->state, state);
+    rt_copy(in->exit_reason, sizeof in->exit_reason, reason ? reason : "");
     in->wait_event[0] = '\0';
 }
 
@@ -379,7 +379,7 @@ static int do_split(retain_engine *e, const jr_journey *j, const jr_step *s, js_
         }
         b -= (uint32_t)s->u.split.variants[i].weight;
     }
-    rt_format(in->variant, sizeof in->variant, "%s", variant);
+    rt_copy(in->variant, sizeof in->variant, variant);
     *holdout = !strcmp(variant, "holdout");
     char detail[128];
     rt_format(detail, sizeof detail, "{\"variant\":\"%s\"}", variant);
@@ -477,7 +477,7 @@ static int advance(retain_engine *e, js_inst *in, int64_t now, retain_tick_stats
                 rt_buf_puts(&b, "{\"when\":");
                 rt_buf_json_str(&b, jr_cond_source(s->when));
                 rt_buf_puts(&b, ",\"result\":false}");
-                rt_format(detail, sizeof detail, "%s", b.failed || !b.data ? "{}" : b.data);
+                rt_copy(detail, sizeof detail, b.failed || !b.data ? "{}" : b.data);
                 rt_buf_free(&b);
                 if ((rc = js_log(e, in->id, s->id, t, "guard", "passed over", detail)))
                     return rc;
@@ -496,7 +496,7 @@ static int advance(retain_engine *e, js_inst *in, int64_t now, retain_tick_stats
             break;
         case JR_WAIT_FOR:
             if (in->phase == 1) {
-                rt_format(in->wait_event, sizeof in->wait_event, "%s", s->u.wait_for.event);
+                rt_copy(in->wait_event, sizeof in->wait_event, s->u.wait_for.event);
                 in->wait_deadline = t + s->u.wait_for.timeout_ms;
                 in->wait_matched = 0;
                 in->due_at = in->wait_deadline;
@@ -560,7 +560,7 @@ static int advance(retain_engine *e, js_inst *in, int64_t now, retain_tick_stats
             return js_inst_update(e, in);
         }
         k = next;
-        rt_format(in->step, sizeof in->step, "%s", j->steps[k].id);
+        rt_copy(in->step, sizeof in->step, j->steps[k].id);
         in->phase = 0;
         in->due_at = t;
     }

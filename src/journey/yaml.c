@@ -25,7 +25,7 @@ static void set_diag(retain_diag *d, int code, int line, int col, const char *ms
     d->code = code;
     d->line = line;
     d->column = col;
-    rt_format(d->message, sizeof d->message, "%s", msg);
+    rt_copy(d->message, sizeof d->message, msg);
     d->snippet[0] = '\0';
 }
 

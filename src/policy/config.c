@@ -84,7 +84,7 @@ static int add_quiet(const char *channel, int start, int end, void *ctx)
         L->cap_q = n;
     }
     rt_quiet *q = &p->quiet[p->nquiet++];
-    rt_format(q->channel, sizeof q->channel, "%s", channel);
+    rt_copy(q->channel, sizeof q->channel, channel);
     q->start = start;
     q->end = end;
     return RETAIN_OK;
@@ -104,8 +104,8 @@ static int add_cap(const char *channel, const char *category, int max, int64_t w
         L->cap_c = n;
     }
     rt_cap *c = &p->caps[p->ncaps++];
-    rt_format(c->channel, sizeof c->channel, "%s", channel);
-    rt_format(c->category, sizeof c->category, "%s", category);
+    rt_copy(c->channel, sizeof c->channel, channel);
+    rt_copy(c->category, sizeof c->category, category);
     c->max = max;
     c->window = window;
     return RETAIN_OK;
@@ -396,7 +396,7 @@ int retain_policy_profile_load(retain_engine *e, const char *yaml, const char *o
     if (rc || (rc = rt_check_ptr(e, "yaml", yaml)) ||
         (rc = rt_check_text(e, "origin", origin, 1024)) || (rc = rt_check_time(e, "now", now))) {
         diag->code = rc;
-        rt_format(diag->message, sizeof diag->message, "%s", e->errmsg);
+        rt_copy(diag->message, sizeof diag->message, e->errmsg);
         return rc;
     }
     void *holder = rt_object_new(&e->alloc, 1);
@@ -512,6 +512,6 @@ int retain_policy_profile_of(char *name_out, size_t name_size, retain_engine *e,
     if (strlen(pr->name) >= name_size)
         return rt_error(e, RETAIN_ELIMIT, "name_size %zu is too small for \"%s\"", name_size,
                         pr->name);
-    rt_format(name_out, name_size, "%s", pr->name);
+    rt_copy(name_out, name_size, pr->name);
     return RETAIN_OK;
 }

@@ -53,11 +53,11 @@ static void check_consent(const rt_gate_in *in, const ob_consent *c, rt_gate_out
         at = c->all_at;
         which = "all";
     }
-    char when[32];
-    rt_format_time(at, when, sizeof when);
     bool transactional = !strcmp(in->category, "transactional");
     *stop = true;
     if (state == 2) {
+        char when[32];
+        rt_format_time(at, when, sizeof when);
         decide(o, RT_GATE_SKIPPED, "consent", "consent for %s/%s was revoked at %s",
                in->channel, which, when);
         return;
@@ -250,8 +250,8 @@ int rt_gate(retain_engine *e, const rt_gate_in *in, int64_t now, rt_gate_out *o)
     if (!found)
         return rt_error(e, RETAIN_ENOTFOUND, "customer row %lld does not exist",
                         (long long)in->customer_key);
-    rt_format(o->customer_ext, sizeof o->customer_ext, "%s", c.ext_id);
-    rt_format(o->locale, sizeof o->locale, "%s", c.locale);
+    rt_copy(o->customer_ext, sizeof o->customer_ext, c.ext_id);
+    rt_copy(o->locale, sizeof o->locale, c.locale);
     int64_t base = now > in->due_at ? now : in->due_at, t = base;
     o->not_before = t;
 
@@ -263,7 +263,7 @@ int rt_gate(retain_engine *e, const rt_gate_in *in, int64_t now, rt_gate_out *o)
         return decide(o, RT_GATE_SKIPPED, "address", "customer \"%.60s\" has no %s for %s",
                       c.ext_id, !strcmp(in->channel, "email") ? "e-mail address" : "phone number",
                       in->channel);
-    rt_format(o->recipient, sizeof o->recipient, "%s", addr);
+    rt_copy(o->recipient, sizeof o->recipient, addr);
 
     /* 2. Consent: revocations apply at once, even to queued messages. */
     bool stop;

@@ -532,7 +532,7 @@ static int filter_node(const char *path, const char *key, const char *type, cons
     if (!(F->paths[F->n] = rt_strdup(&F->e->alloc, path)))
         return rt_nomem(F->e);
     F->n++;
-    rt_format(F->skip, sizeof F->skip, "%s", path);
+    rt_copy(F->skip, sizeof F->skip, path);
     return RETAIN_OK;
 }
 

@@ -83,7 +83,7 @@ static int validate(retain_engine *e, const retain_customer *c, contact *ct)
             return rc;
         if ((rc = rt_tz_get(e, c->timezone, &z))) {
             char why[sizeof e->errmsg];
-            rt_format(why, sizeof why, "%s", e->errmsg); /* rt_error overwrites errmsg */
+            rt_copy(why, sizeof why, e->errmsg); /* rt_error overwrites errmsg */
             return rt_error(e, RETAIN_EINVAL, "customer.timezone: %s", why);
         }
     }

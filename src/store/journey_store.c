@@ -22,7 +22,7 @@ static void bind_opt_i64(sqlite3_stmt *st, int idx, int64_t v)
 static void copy_text(char *dst, size_t sz, sqlite3_stmt *st, int col)
 {
     const char *s = rt_col_text(st, col);
-    rt_format(dst, sz, "%s", s ? s : "");
+    rt_copy(dst, sz, s ? s : "");
 }
 
 int js_def_source(retain_engine *e, const char *name, int version, char **source_out)

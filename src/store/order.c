@@ -248,8 +248,8 @@ static int find_order(retain_engine *e, const char *id, existing *x, bool *found
         x->customer = sqlite3_column_int64(st, 1);
         x->total = sqlite3_column_int64(st, 2);
         x->placed_at = sqlite3_column_int64(st, 3);
-        rt_format(x->currency, sizeof x->currency, "%s", rt_col_text(st, 4));
-        rt_format(x->status, sizeof x->status, "%s", rt_col_text(st, 5));
+        rt_copy(x->currency, sizeof x->currency, rt_col_text(st, 4));
+        rt_copy(x->status, sizeof x->status, rt_col_text(st, 5));
     }
     sqlite3_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)

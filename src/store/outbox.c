@@ -14,7 +14,7 @@
 void ob_copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
     const char *s = rt_col_text(st, col);
-    rt_format(dst, size, "%s", s ? s : "");
+    rt_copy(dst, size, s ? s : "");
 }
 
 int ob_step_done(retain_engine *e, sqlite3_stmt *st, const char *doing)

@@ -6,7 +6,7 @@
 static void text(char *dst, size_t sz, sqlite3_stmt *st, int col)
 {
     const char *s = rt_col_text(st, col);
-    rt_format(dst, sz, "%s", s ? s : "");
+    rt_copy(dst, sz, s ? s : "");
 }
 
 static int one_row(retain_engine *e, sqlite3_stmt *st, bool *found, const char *doing)
