@@ -11,6 +11,17 @@ check() { # description, expected exit code, command...
     if [ "$got" -eq "$want" ]; then pass=$((pass+1)); else
         fail=$((fail+1)); echo "FAIL: $desc: exit $got, expected $want"; cat "$tmp/err"; fi
 }
+near() { # description, file, json key, expected, relative tolerance
+    got=$(sed -n "s/.*\"$3\":\([-0-9.e+]*\).*/\1/p" "$2")
+    if awk -v g="$got" -v w="$4" -v t="$5" 'BEGIN { d = g - w; if (d < 0) d = -d;
+            a = w < 0 ? -w : w; exit !(g != "" && d <= t * a) }'; then pass=$((pass+1)); else
+        fail=$((fail+1)); echo "FAIL: $1: $3 = \"$got\", expected $4"; fi
+}
+lines() { # description, file, expected line count
+    n=$(wc -l < "$2" | tr -d ' ')
+    if [ "$n" -eq "$3" ]; then pass=$((pass+1)); else
+        fail=$((fail+1)); echo "FAIL: $1: $n lines, expected $3"; fi
+}
 contains() { # description, file, text
     if grep -qF -- "$3" "$2"; then pass=$((pass+1)); else
         fail=$((fail+1)); echo "FAIL: $1: \"$3\" not in:"; cat "$2"; fi
@@ -47,5 +58,76 @@ check "next" 0 "$retain" next "$tmp/shop.db" c1 --now 2026-03-01 --json
 contains "next json" "$tmp/out" '"outlook"'
 check "explain" 0 "$retain" explain "$tmp/shop.db" c1 --now 2026-03-01
 contains "explain json" "$tmp/out" '"customer":"c1"'
+# tick: a webhook journey (recipient = customer id), messages as JSON lines
+printf 'journey: hook\ntrigger: { event: order.placed }\nsteps:\n  - id: ping\n    send: { channel: webhook, template: order_hook, category: transactional }\n' > "$tmp/hook.yaml"
+check "tick help" 0 "$retain" tick --help
+contains "tick usage" "$tmp/out" "--until T"
+check "init hook db" 0 "$retain" init "$tmp/hook.db"
+check "load hook" 0 "$retain" load "$tmp/hook.db" "$tmp/hook.yaml" --now 2026-01-01
+check "import hook orders" 0 "$retain" import "$tmp/hook.db" "$tmp/orders.csv"
+check "tick needs now" 2 "$retain" tick "$tmp/hook.db"
+check "tick bad now" 2 "$retain" tick "$tmp/hook.db" --now yesterday
+contains "tick bad now message" "$tmp/err" '--now "yesterday" is not a time'
+check "tick bad step" 2 "$retain" tick "$tmp/hook.db" --now 2026-01-01 --step 0h
+check "tick until before now" 2 "$retain" tick "$tmp/hook.db" --now 2026-02-01 --until 2026-01-01
+check "tick missing db" 2 "$retain" tick --now 2026-01-01
+check "tick unopenable db" 1 "$retain" tick "$tmp/no/such/dir.db" --now 2026-01-01
+check "tick" 0 "$retain" tick "$tmp/hook.db" --now 2026-01-02 --until 2026-02-03 --step 12h --out "$tmp/msgs.jsonl"
+contains "tick summary" "$tmp/err" "65 ticks:"
+contains "tick sent both" "$tmp/err" "2 queued, 2 sent"
+contains "message of c1" "$tmp/msgs.jsonl" '"customer":"c1","channel":"webhook","category":"transactional","template":"order_hook"'
+contains "first order's message due" "$tmp/msgs.jsonl" '"due_at":1767312000000'
+contains "second order's message due" "$tmp/msgs.jsonl" '"due_at":1769904000000'
+lines "one line per message" "$tmp/msgs.jsonl" 2
+check "tick again sends nothing" 0 "$retain" tick "$tmp/hook.db" --now 2026-02-03
+contains "nothing twice" "$tmp/err" "0 queued, 0 sent"
+[ -s "$tmp/out" ] && { fail=$((fail+1)); echo "FAIL: second tick wrote messages"; } || pass=$((pass+1))
+
+# metrics, fit, clv on the CDNOW sample; the published fits (Fader, Hardie
+# & Lee 2005; tests/model) use the 39 weeks to 1997-09-30.
+check "metrics needs now" 2 "$retain" metrics "$tmp/cdnow.db"
+check "metrics missing db" 2 "$retain" metrics --now 1998-07-01
+check "metrics bad now" 2 "$retain" metrics "$tmp/cdnow.db" --now 1998-13-01
+check "metrics" 0 "$retain" metrics "$tmp/cdnow.db" --now 1998-07-01
+contains "metrics customers" "$tmp/out" "customers          2357"
+contains "metrics orders" "$tmp/out" "orders             6919"
+check "metrics json" 0 "$retain" metrics "$tmp/cdnow.db" --now 1998-07-01 --json
+contains "metrics json orders" "$tmp/out" '"orders":6919'
+check "metrics unknown currency" 1 "$retain" metrics "$tmp/cdnow.db" --now 1998-07-01 --currency XYZ
+check "fit help" 0 "$retain" fit --help
+check "fit needs model" 2 "$retain" fit "$tmp/cdnow.db" --now 1997-10-01
+check "fit unknown model" 2 "$retain" fit "$tmp/cdnow.db" --model weibull --now 1997-10-01
+contains "unknown model message" "$tmp/err" 'unknown model "weibull"'
+check "fit bad now" 2 "$retain" fit "$tmp/cdnow.db" --model bgnbd --now soon
+check "fit missing db file" 1 "$retain" fit "$tmp/nothing.db" --model bgnbd --now 1997-10-01
+check "fit before any order" 1 "$retain" fit "$tmp/cdnow.db" --model bgnbd --now 1996-01-01
+check "fit bgnbd" 0 "$retain" fit "$tmp/cdnow.db" --model bgnbd --now 1997-10-01
+contains "bgnbd table" "$tmp/out" "loglik     -9582.4"
+check "fit bgnbd json" 0 "$retain" fit "$tmp/cdnow.db" --model bgnbd --now 1997-10-01 --json
+near "bgnbd r" "$tmp/out" r 0.243 0.002
+near "bgnbd alpha" "$tmp/out" alpha 4.414 0.0002
+near "bgnbd a" "$tmp/out" a 0.793 0.001
+near "bgnbd b" "$tmp/out" b 2.426 0.0003
+near "bgnbd loglik" "$tmp/out" loglik -9582.4 0.000006
+check "fit pareto json" 0 "$retain" fit "$tmp/cdnow.db" --model pareto --now 1997-10-01 --json
+near "pareto r" "$tmp/out" r 0.553 0.001
+near "pareto alpha" "$tmp/out" alpha 10.58 0.0005
+near "pareto s" "$tmp/out" s 0.606 0.001
+near "pareto beta" "$tmp/out" beta 11.67 0.0005
+near "pareto loglik" "$tmp/out" loglik -9595.0 0.000006
+contains "pareto converged" "$tmp/out" '"converged":true'
+check "fit gg" 0 "$retain" fit "$tmp/cdnow.db" --model gg --now 1997-10-01
+contains "gg on repeat buyers" "$tmp/out" "gamma_gamma (946 customers"
+check "fit gg json" 0 "$retain" fit "$tmp/cdnow.db" --model gg --now 1997-10-01 --json
+near "gg p" "$tmp/out" p 6.25 0.001
+near "gg q" "$tmp/out" q 3.74 0.002
+near "gg gamma (cents)" "$tmp/out" gamma 1544 0.0005
+check "clv bad top" 2 "$retain" clv "$tmp/cdnow.db" --now 1997-10-01 --top 0
+check "clv needs now" 2 "$retain" clv "$tmp/cdnow.db"
+check "clv" 0 "$retain" clv "$tmp/cdnow.db" --now 1997-10-01 --top 3
+lines "header and three customers" "$tmp/out" 4
+check "clv json" 0 "$retain" clv "$tmp/cdnow.db" --now 1997-10-01 --top 2 --json
+contains "clv json row" "$tmp/out" '[{"customer":"'
+contains "clv p_alive" "$tmp/out" '"p_alive":0.'
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

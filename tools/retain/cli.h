@@ -37,5 +37,9 @@ int cmd_load(int argc, char **argv);
 int cmd_next(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_tick(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
+int cmd_clv(int argc, char **argv);
 
 #endif

@@ -20,6 +20,14 @@ static const cli_cmd commands[] = {
     { "explain", "why a customer gets what they get", "retain explain DB CUSTOMER --now T",
       cmd_explain },
     { "stats", "what the database holds", "retain stats DB [--json]", cmd_stats },
+    { "tick", "run the journeys, writing messages as JSON lines",
+      "retain tick DB --now T [--until T] [--step 1h] [--out FILE]", cmd_tick },
+    { "metrics", "orders, revenue, AOV, repeat rate, LTV to date",
+      "retain metrics DB --now T [--currency USD] [--json]", cmd_metrics },
+    { "fit", "fit a customer-base model on the orders before --now",
+      "retain fit DB --model bgnbd|pareto|mbgnbd|gg --now T [--currency USD] [--json]", cmd_fit },
+    { "clv", "the customers of highest 12-month CLV, with P(alive)",
+      "retain clv DB --now T [--currency USD] [--top N] [--json]", cmd_clv },
 };
 
 #define NCMD (sizeof commands / sizeof commands[0])

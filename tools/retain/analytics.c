@@ -1,0 +1,266 @@
+/* analytics.c - metrics, fit and clv: the descriptive figures and the
+ * customer-base models on the store's own orders. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* --now T (required) and --currency C (default USD), shared by the three. */
+static bool common_opts(int *argc, char **argv, int64_t *now, const char **currency)
+{
+    const char *s = cli_option(argc, argv, "--now");
+    *currency = cli_option(argc, argv, "--currency");
+    if (!*currency)
+        *currency = "USD";
+    if (!s) {
+        fprintf(stderr, "retain: --now T is required (the library never reads the clock)\n");
+        return false;
+    }
+    if (!cli_parse_time(s, now)) {
+        fprintf(stderr, "retain: --now \"%s\" is not a time\n", s);
+        return false;
+    }
+    return true;
+}
+
+int cmd_metrics(int argc, char **argv)
+{
+    bool json = cli_flag(&argc, argv, "--json");
+    int64_t now;
+    const char *currency;
+    if (!common_opts(&argc, argv, &now, &currency))
+        return CLI_USAGE;
+    if (argc != 2) {
+        fprintf(stderr, "usage: retain metrics DB --now T [--currency USD] [--json]\n");
+        return CLI_USAGE;
+    }
+    retain_engine *e = cli_open(argv[1], true);
+    if (!e)
+        return CLI_FAIL;
+    int rc;
+    if (json) {
+        char *out = NULL;
+        rc = retain_metrics_summary_json(&out, e, currency, now);
+        if (!rc)
+            printf("%s\n", out);
+        retain_free(e, out);
+    } else {
+        retain_metrics_summary s = RETAIN_METRICS_SUMMARY_INIT;
+        rc = retain_metrics_summary_get(&s, e, currency, now);
+        if (!rc) {
+            int digits = retain_currency_digits(currency);
+            double unit = 1.0;
+            for (int i = 0; i < digits; i++)
+                unit *= 10.0;
+            printf("customers          %lld\n", (long long)s.customers);
+            printf("orders             %lld\n", (long long)s.orders);
+            printf("purchase days      %lld\n", (long long)s.purchase_days);
+            printf("revenue            %.*f %s\n", digits, (double)s.revenue / unit, s.currency);
+            printf("AOV                %.*f %s\n", digits, s.aov / unit, s.currency);
+            printf("orders/customer    %.3f\n", s.purchase_frequency);
+            printf("repeat customers   %lld\n", (long long)s.repeat_customers);
+            printf("repeat rate        %.1f%%\n", 100.0 * s.repeat_rate);
+            printf("repeat revenue     %.1f%%\n", 100.0 * s.repeat_revenue_share);
+            printf("LTV mean           %.*f\n", digits, s.ltv_mean / unit);
+            printf("LTV median         %.*f\n", digits, s.ltv_median / unit);
+            printf("LTV p90            %.*f\n", digits, s.ltv_p90 / unit);
+        }
+    }
+    if (rc)
+        fprintf(stderr, "retain: %s\n", retain_errmsg(e));
+    retain_engine_close(e);
+    return rc ? CLI_FAIL : CLI_OK;
+}
+
+static bool model_kind(const char *s, retain_model_kind *out)
+{
+    static const struct { const char *name; retain_model_kind kind; } kinds[] = {
+        { "bgnbd", RETAIN_MODEL_BGNBD }, { "pareto", RETAIN_MODEL_PARETO_NBD },
+        { "mbgnbd", RETAIN_MODEL_MBGNBD }, { "gg", RETAIN_MODEL_GAMMA_GAMMA },
+    };
+    for (size_t i = 0; s && i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (!strcmp(s, kinds[i].name)) {
+            *out = kinds[i].kind;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The calibration summary of orders before `now`, in weeks. */
+static retain_store_rfm *summary(retain_engine *e, const char *currency, int64_t now,
+                                 retain_rfm_data *view)
+{
+    retain_store_rfm *s = NULL;
+    if (retain_rfm_from_store(&s, e, currency, now - 1, now - 1, RETAIN_UNIT_WEEK) ||
+        retain_rfm_view(view, &s->summary)) {
+        fprintf(stderr, "retain: %s\n", retain_errmsg(e));
+        retain_store_rfm_free(s);
+        return NULL;
+    }
+    if (view->n == 0) {
+        fprintf(stderr, "retain: no customer has an order in %s before --now\n", currency);
+        retain_store_rfm_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static bool fit(retain_model *m, retain_model_kind kind, const retain_rfm_data *d)
+{
+    retain_diag dg;
+    memset(&dg, 0, sizeof dg);
+    int rc = retain_model_fit(m, kind, d, NULL, &dg);
+    if (rc) {
+        fprintf(stderr, "retain: %s fit: %s\n", retain_model_kind_name(kind), dg.message);
+        return false;
+    }
+    if (!m->converged)
+        fprintf(stderr, "retain: warning: %s fit did not converge\n", retain_model_kind_name(kind));
+    return true;
+}
+
+static const char *const param_names[][4] = {
+    [RETAIN_MODEL_BGNBD] = { "r", "alpha", "a", "b" },
+    [RETAIN_MODEL_PARETO_NBD] = { "r", "alpha", "s", "beta" },
+    [RETAIN_MODEL_MBGNBD] = { "r", "alpha", "a", "b" },
+    [RETAIN_MODEL_GAMMA_GAMMA] = { "p", "q", "gamma", NULL },
+};
+
+int cmd_fit(int argc, char **argv)
+{
+    bool json = cli_flag(&argc, argv, "--json");
+    const char *name = cli_option(&argc, argv, "--model");
+    int64_t now;
+    const char *currency;
+    retain_model_kind kind = RETAIN_MODEL_NONE;
+    if (!common_opts(&argc, argv, &now, &currency))
+        return CLI_USAGE;
+    if (name && !model_kind(name, &kind)) {
+        fprintf(stderr, "retain: unknown model \"%s\" (bgnbd, pareto, mbgnbd, gg)\n", name);
+        return CLI_USAGE;
+    }
+    if (argc != 2 || !name) {
+        fprintf(stderr, "usage: retain fit DB --model bgnbd|pareto|mbgnbd|gg --now T "
+                        "[--currency USD] [--json]\n");
+        return CLI_USAGE;
+    }
+    retain_engine *e = cli_open(argv[1], true);
+    if (!e)
+        return CLI_FAIL;
+    retain_rfm_data d;
+    retain_store_rfm *s = summary(e, currency, now, &d);
+    retain_model m;
+    bool ok = s && fit(&m, kind, &d);
+    if (ok) {
+        int np = retain_model_param_count(kind);
+        if (json) {
+            printf("{\"model\":\"%s\",\"unit\":\"%s\",\"customers\":%.0f,\"params\":{",
+                   retain_model_kind_name(kind), kind == RETAIN_MODEL_GAMMA_GAMMA ? "none" : "week",
+                   m.weight);
+            for (int k = 0; k < np; k++)
+                printf("%s\"%s\":%.17g", k ? "," : "", param_names[kind][k], m.param.v[k]);
+            printf("},\"loglik\":%.17g,\"iterations\":%d,\"converged\":%s}\n", m.loglik,
+                   m.iterations, m.converged ? "true" : "false");
+        } else {
+            printf("model      %s (%.0f customers%s)\n", retain_model_kind_name(kind), m.weight,
+                   kind == RETAIN_MODEL_GAMMA_GAMMA ? ", spend in minor units" : ", weeks");
+            for (int k = 0; k < np; k++)
+                printf("%-10s %.6g\n", param_names[kind][k], m.param.v[k]);
+            printf("loglik     %.6f\niterations %d%s\n", m.loglik, m.iterations,
+                   m.converged ? "" : " (not converged)");
+        }
+    }
+    retain_store_rfm_free(s);
+    retain_engine_close(e);
+    return ok ? CLI_OK : CLI_FAIL;
+}
+
+typedef struct clv_row {
+    size_t i;
+    double clv;
+} clv_row;
+
+static int by_clv(const void *a, const void *b)
+{
+    const clv_row *x = a, *y = b;
+    if (x->clv != y->clv)
+        return x->clv < y->clv ? 1 : -1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+int cmd_clv(int argc, char **argv)
+{
+    bool json = cli_flag(&argc, argv, "--json");
+    const char *top_s = cli_option(&argc, argv, "--top");
+    int64_t now;
+    const char *currency;
+    if (!common_opts(&argc, argv, &now, &currency))
+        return CLI_USAGE;
+    char *end = NULL;
+    long top = top_s ? strtol(top_s, &end, 10) : 10;
+    if ((top_s && (*end || top < 1)) || argc != 2) {
+        fprintf(stderr, "usage: retain clv DB --now T [--currency USD] [--top N] [--json]\n");
+        return CLI_USAGE;
+    }
+    retain_engine *e = cli_open(argv[1], true);
+    if (!e)
+        return CLI_FAIL;
+    retain_rfm_data d;
+    retain_store_rfm *s = summary(e, currency, now, &d);
+    retain_model bg, gg;
+    bool ok = s && fit(&bg, RETAIN_MODEL_BGNBD, &d) && fit(&gg, RETAIN_MODEL_GAMMA_GAMMA, &d);
+    double *clv = NULL, *alive = NULL;
+    clv_row *rows = NULL;
+    if (ok) {
+        /* 12 months of 365.25/12 days, 1% a month, as retain_model_refresh. */
+        retain_clv_options o = RETAIN_CLV_OPTIONS_INIT;
+        o.margin = 1.0;
+        o.discount_rate = 0.01;
+        o.period_length = 365.25 / 12.0;
+        o.period_unit = RETAIN_UNIT_DAY;
+        o.periods = 12;
+        retain_diag dg;
+        memset(&dg, 0, sizeof dg);
+        clv = malloc(d.n * sizeof *clv);
+        alive = malloc(d.n * sizeof *alive);
+        rows = malloc(d.n * sizeof *rows);
+        ok = clv && alive && rows && !retain_clv(clv, &bg, &gg, &d, &o, &dg) &&
+             !retain_model_p_alive(alive, &bg, &d, &dg);
+        if (!ok)
+            fprintf(stderr, "retain: %s\n", clv && alive && rows ? dg.message : "out of memory");
+    }
+    if (ok) {
+        for (size_t i = 0; i < d.n; i++)
+            rows[i] = (clv_row){ i, clv[i] };
+        qsort(rows, d.n, sizeof *rows, by_clv);
+        size_t n = (size_t)top < d.n ? (size_t)top : d.n;
+        int digits = retain_currency_digits(currency);
+        double unit = 1.0;
+        for (int i = 0; i < digits; i++)
+            unit *= 10.0;
+        if (!json)
+            printf("%-20s %6s %8s %8s %12s\n", "customer", "x", "T", "p_alive", "clv");
+        else
+            printf("[");
+        for (size_t k = 0; k < n; k++) {
+            size_t i = rows[k].i;
+            if (json)
+                printf("%s{\"customer\":\"%s\",\"x\":%g,\"t_x\":%.17g,\"T\":%.17g,"
+                       "\"p_alive\":%.17g,\"clv\":%.17g}",
+                       k ? "," : "", s->customer_id[i], d.x[i], d.t_x[i], d.T[i], alive[i],
+                       clv[i] / unit);
+            else
+                printf("%-20s %6g %8.2f %8.3f %12.*f\n", s->customer_id[i], d.x[i], d.T[i],
+                       alive[i], digits, clv[i] / unit);
+        }
+        if (json)
+            printf("]\n");
+    }
+    free(rows);
+    free(alive);
+    free(clv);
+    retain_store_rfm_free(s);
+    retain_engine_close(e);
+    return ok ? CLI_OK : CLI_FAIL;
+}
