@@ -8,19 +8,10 @@
 /* --now T (required) and --currency C (default USD), shared by the three. */
 static bool common_opts(int *argc, char **argv, int64_t *now, const char **currency)
 {
-    const char *s = cli_option(argc, argv, "--now");
     *currency = cli_option(argc, argv, "--currency");
     if (!*currency)
         *currency = "USD";
-    if (!s) {
-        fprintf(stderr, "retain: --now T is required (the library never reads the clock)\n");
-        return false;
-    }
-    if (!cli_parse_time(s, now)) {
-        fprintf(stderr, "retain: --now \"%s\" is not a time\n", s);
-        return false;
-    }
-    return true;
+    return cli_need_now(argc, argv, now);
 }
 
 int cmd_metrics(int argc, char **argv)
@@ -49,9 +40,7 @@ int cmd_metrics(int argc, char **argv)
         rc = retain_metrics_summary_get(&s, e, currency, now);
         if (!rc) {
             int digits = retain_currency_digits(currency);
-            double unit = 1.0;
-            for (int i = 0; i < digits; i++)
-                unit *= 10.0;
+            double unit = cli_minor_unit(currency);
             printf("customers          %lld\n", (long long)s.customers);
             printf("orders             %lld\n", (long long)s.orders);
             printf("purchase days      %lld\n", (long long)s.purchase_days);
@@ -236,9 +225,7 @@ int cmd_clv(int argc, char **argv)
         qsort(rows, d.n, sizeof *rows, by_clv);
         size_t n = (size_t)top < d.n ? (size_t)top : d.n;
         int digits = retain_currency_digits(currency);
-        double unit = 1.0;
-        for (int i = 0; i < digits; i++)
-            unit *= 10.0;
+        double unit = cli_minor_unit(currency);
         if (!json)
             printf("%-20s %6s %8s %8s %12s\n", "customer", "x", "T", "p_alive", "clv");
         else

@@ -30,6 +30,12 @@ bool cli_flag(int *argc, char **argv, const char *flag);
 /* Value of `--name VALUE`, removed from argv; NULL when absent. */
 const char *cli_option(int *argc, char **argv, const char *name);
 
+/* Parse the required `--now T`, removing it; false (with a message) when
+ * it is missing or not a time. */
+bool cli_need_now(int *argc, char **argv, int64_t *now);
+/* 10^digits of the currency: minor units per major unit. */
+double cli_minor_unit(const char *currency);
+
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_lint(int argc, char **argv);

@@ -83,25 +83,11 @@ int cmd_load(int argc, char **argv)
     return failed ? CLI_FAIL : CLI_OK;
 }
 
-static bool need_now(int *argc, char **argv, int64_t *now)
-{
-    const char *s = cli_option(argc, argv, "--now");
-    if (!s) {
-        fprintf(stderr, "retain: --now T is required (the library never reads the clock)\n");
-        return false;
-    }
-    if (!cli_parse_time(s, now)) {
-        fprintf(stderr, "retain: --now \"%s\" is not a time\n", s);
-        return false;
-    }
-    return true;
-}
-
 int cmd_next(int argc, char **argv)
 {
     bool json = cli_flag(&argc, argv, "--json");
     int64_t now;
-    if (!need_now(&argc, argv, &now))
+    if (!cli_need_now(&argc, argv, &now))
         return CLI_USAGE;
     if (!need(argc, 3, "retain next DB CUSTOMER --now T [--json]"))
         return CLI_USAGE;
@@ -147,7 +133,7 @@ int cmd_next(int argc, char **argv)
 int cmd_explain(int argc, char **argv)
 {
     int64_t now;
-    if (!need_now(&argc, argv, &now))
+    if (!cli_need_now(&argc, argv, &now))
         return CLI_USAGE;
     if (!need(argc, 3, "retain explain DB CUSTOMER --now T"))
         return CLI_USAGE;

@@ -66,16 +66,12 @@ static void add(retain_tick_stats *sum, const retain_tick_stats *t)
 
 int cmd_tick(int argc, char **argv)
 {
-    const char *now_s = cli_option(&argc, argv, "--now");
     const char *until_s = cli_option(&argc, argv, "--until");
     const char *step_s = cli_option(&argc, argv, "--step");
     const char *out_s = cli_option(&argc, argv, "--out");
     int64_t now, until, step = 3600000;
-    if (!now_s || !cli_parse_time(now_s, &now)) {
-        fprintf(stderr, now_s ? "retain: --now \"%s\" is not a time\n"
-                              : "retain: --now T is required%s\n", now_s ? now_s : "");
+    if (!cli_need_now(&argc, argv, &now))
         return CLI_USAGE;
-    }
     until = now;
     if (until_s && (!cli_parse_time(until_s, &until) || until < now)) {
         fprintf(stderr, "retain: --until \"%s\" is not a time at or after --now\n", until_s);

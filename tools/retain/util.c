@@ -97,3 +97,25 @@ const char *cli_option(int *argc, char **argv, const char *name)
     }
     return NULL;
 }
+
+bool cli_need_now(int *argc, char **argv, int64_t *now)
+{
+    const char *s = cli_option(argc, argv, "--now");
+    if (!s) {
+        fprintf(stderr, "retain: --now T is required (the library never reads the clock)\n");
+        return false;
+    }
+    if (!cli_parse_time(s, now)) {
+        fprintf(stderr, "retain: --now \"%s\" is not a time\n", s);
+        return false;
+    }
+    return true;
+}
+
+double cli_minor_unit(const char *currency)
+{
+    double unit = 1.0;
+    for (int i = retain_currency_digits(currency); i > 0; i--)
+        unit *= 10.0;
+    return unit;
+}
