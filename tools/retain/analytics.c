@@ -14,6 +14,20 @@ static bool common_opts(int *argc, char **argv, int64_t *now, const char **curre
     return cli_need_now(argc, argv, now);
 }
 
+/* Open argv[1] read-only when DB is the only argument left; *code says
+ * why not (usage printed, or the open's message). */
+static retain_engine *open_db(int argc, char **argv, const char *usage, int *code)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s\n", usage);
+        *code = CLI_USAGE;
+        return NULL;
+    }
+    retain_engine *e = cli_open(argv[1], true);
+    *code = e ? CLI_OK : CLI_FAIL;
+    return e;
+}
+
 int cmd_metrics(int argc, char **argv)
 {
     bool json = cli_flag(&argc, argv, "--json");
@@ -21,13 +35,11 @@ int cmd_metrics(int argc, char **argv)
     const char *currency;
     if (!common_opts(&argc, argv, &now, &currency))
         return CLI_USAGE;
-    if (argc != 2) {
-        fprintf(stderr, "usage: retain metrics DB --now T [--currency USD] [--json]\n");
-        return CLI_USAGE;
-    }
-    retain_engine *e = cli_open(argv[1], true);
+    int code;
+    retain_engine *e = open_db(argc, argv, "retain metrics DB --now T [--currency USD] [--json]",
+                               &code);
     if (!e)
-        return CLI_FAIL;
+        return code;
     int rc;
     if (json) {
         char *out = NULL;
@@ -129,14 +141,12 @@ int cmd_fit(int argc, char **argv)
         fprintf(stderr, "retain: unknown model \"%s\" (bgnbd, pareto, mbgnbd, gg)\n", name);
         return CLI_USAGE;
     }
-    if (argc != 2 || !name) {
-        fprintf(stderr, "usage: retain fit DB --model bgnbd|pareto|mbgnbd|gg --now T "
-                        "[--currency USD] [--json]\n");
-        return CLI_USAGE;
-    }
-    retain_engine *e = cli_open(argv[1], true);
+    int code;
+    retain_engine *e = open_db(name ? argc : 0, argv,
+                               "retain fit DB --model bgnbd|pareto|mbgnbd|gg --now T "
+                               "[--currency USD] [--json]", &code);
     if (!e)
-        return CLI_FAIL;
+        return code;
     retain_rfm_data d;
     retain_store_rfm *s = summary(e, currency, now, &d);
     retain_model m;
@@ -188,13 +198,11 @@ int cmd_clv(int argc, char **argv)
         return CLI_USAGE;
     char *end = NULL;
     long top = top_s ? strtol(top_s, &end, 10) : 10;
-    if ((top_s && (*end || top < 1)) || argc != 2) {
-        fprintf(stderr, "usage: retain clv DB --now T [--currency USD] [--top N] [--json]\n");
-        return CLI_USAGE;
-    }
-    retain_engine *e = cli_open(argv[1], true);
+    int code;
+    retain_engine *e = open_db(top_s && (*end || top < 1) ? 0 : argc, argv,
+                               "retain clv DB --now T [--currency USD] [--top N] [--json]", &code);
     if (!e)
-        return CLI_FAIL;
+        return code;
     retain_rfm_data d;
     retain_store_rfm *s = summary(e, currency, now, &d);
     retain_model bg, gg;

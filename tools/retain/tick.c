@@ -29,20 +29,16 @@ static void json_str(FILE *f, const char *s)
 static int send_line(const retain_message *m, retain_send_result *r, void *userdata)
 {
     FILE *f = userdata;
-    fprintf(f, "{\"id\":%lld,\"idempotency_key\":", (long long)m->id);
-    json_str(f, m->idempotency_key);
-    fputs(",\"customer\":", f);
-    json_str(f, m->customer_id);
-    fputs(",\"channel\":", f);
-    json_str(f, m->channel);
-    fputs(",\"category\":", f);
-    json_str(f, m->category);
-    fputs(",\"template\":", f);
-    json_str(f, m->template_id);
-    fputs(",\"journey\":", f);
-    json_str(f, m->journey);
-    fputs(",\"step\":", f);
-    json_str(f, m->step);
+    const struct { const char *key, *value; } fields[] = {
+        { "idempotency_key", m->idempotency_key }, { "customer", m->customer_id },
+        { "channel", m->channel }, { "category", m->category }, { "template", m->template_id },
+        { "journey", m->journey }, { "step", m->step },
+    };
+    fprintf(f, "{\"id\":%lld", (long long)m->id);
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        fprintf(f, ",\"%s\":", fields[i].key);
+        json_str(f, fields[i].value);
+    }
     fprintf(f, ",\"due_at\":%lld,\"now\":%lld,\"payload\":%s}\n", (long long)m->due_at,
             (long long)m->now, m->payload_json ? m->payload_json : "null");
     if (ferror(f))
