@@ -66,6 +66,35 @@ RETAIN_API int retain_customer_delete(retain_engine *e, const char *id);
 RETAIN_API int retain_customer_find(char **id_out, retain_engine *e, const char *email,
                                     const char *phone);
 
+/**
+ * Erase everything personal held about a customer, in one transaction:
+ * e-mail, phone, name, zone, locale and attributes; consent records; order
+ * and event attributes; shipment tracking data and details; message
+ * payloads, recipient addresses and provider reasons; journey step details.
+ * Queued messages are cancelled and active journeys exit ("erased").
+ * Anonymous aggregates stay (the customer row id, order totals, currencies,
+ * dates, states and counts) so metrics are unchanged; the erasure is
+ * recorded as an event "customer.erased" with no properties, which starts
+ * no journey. The host's customer id itself is kept: use opaque ids.
+ *
+ * SQLite's secure_delete is on while the erase runs, so freed and
+ * overwritten space is zeroed. Outside retain_begin() the WAL is then
+ * checkpointed with TRUNCATE, so neither the database file nor the -wal
+ * file holds the old bytes; if other connections block the checkpoint the
+ * erasure is already committed, RETAIN_EBUSY is returned, and calling again
+ * (erasing is idempotent) retries it. Inside retain_begin() the checkpoint
+ * is the host's to run after retain_commit(). Unknown id: RETAIN_ENOTFOUND.
+ */
+RETAIN_API int retain_customer_erase(retain_engine *e, const char *id, int64_t now);
+
+/**
+ * Everything held about a customer as one JSON object (for access
+ * requests): profile, revenue, consents, orders with lines and shipments,
+ * events, messages with payloads, and journey instances. Free *json_out
+ * with retain_free(). Unknown id: RETAIN_ENOTFOUND.
+ */
+RETAIN_API int retain_customer_export(char **json_out, retain_engine *e, const char *id);
+
 typedef enum retain_consent_state {
     RETAIN_CONSENT_UNKNOWN = 0, /**< never given nor revoked */
     RETAIN_CONSENT_GRANTED = 1,
