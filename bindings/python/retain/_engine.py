@@ -3,6 +3,7 @@ entry points of journeys, delivery, policy and metrics (their own modules)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, Iterator, Mapping,
                     Optional, Sequence, Tuple, TypeVar, Union)
@@ -100,6 +101,22 @@ class Customers:
     def delete(self, id: str) -> None:
         """Delete a customer with its orders, shipments, events and consent."""
         self._e.customer_delete(id)
+
+    def erase(self, id: str, now: Time) -> None:
+        """Erase everything personal about the customer (contact data, attributes,
+        consent, message payloads and recipients, event properties), keeping the
+        anonymous aggregates so metrics stay right; then zero the freed pages and
+        truncate the WAL (see docs/getting-started.md, "Erasure and access requests").
+        Raises :class:`retain.NotFound` for an unknown id."""
+        self._e.customer_erase(id, to_ms(now, "now"))
+
+    def export(self, id: str) -> Dict[str, Any]:
+        """Everything held about the customer, as a dict (profile, revenue, consents,
+        orders with lines and shipments, events, messages, journey instances)."""
+        value = json.loads(self._e.customer_export(id))
+        if not isinstance(value, dict):
+            raise TypeError("customer_export returned a non-object")
+        return value
 
     def find(self, *, email: Optional[str] = None, phone: Optional[str] = None) -> Optional[str]:
         """The id of the customer with this e-mail address or phone number (normalized first),

@@ -80,6 +80,42 @@ PyObject *rp_customer_delete(PyObject *op, PyObject *args)
     return res;
 }
 
+PyObject *rp_customer_erase(PyObject *op, PyObject *args)
+{
+    EngineObject *self = (EngineObject *)op;
+    const char *id;
+    long long now;
+    if (!PyArg_ParseTuple(args, "sL:customer_erase", &id, &now))
+        return NULL;
+    if (rp_enter(self))
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = retain_customer_erase(self->e, id, now);
+    Py_END_ALLOW_THREADS
+    PyObject *res = rc ? rp_raise_engine(self, rc) : Py_NewRef(Py_None);
+    rp_leave(self);
+    return res;
+}
+
+PyObject *rp_customer_export(PyObject *op, PyObject *args)
+{
+    EngineObject *self = (EngineObject *)op;
+    const char *id;
+    if (!PyArg_ParseTuple(args, "s:customer_export", &id))
+        return NULL;
+    if (rp_enter(self))
+        return NULL;
+    char *json = NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = retain_customer_export(&json, self->e, id);
+    Py_END_ALLOW_THREADS
+    PyObject *res = rc ? rp_raise_engine(self, rc) : rp_take_json(self, json);
+    rp_leave(self);
+    return res;
+}
+
 /* None when nobody has that e-mail address or phone number. */
 PyObject *rp_customer_find(PyObject *op, PyObject *args)
 {

@@ -90,6 +90,8 @@ PyObject *rp_engine_counts(PyObject *self, PyObject *unused);
 PyObject *rp_customer_upsert(PyObject *self, PyObject *args);
 PyObject *rp_customer_get(PyObject *self, PyObject *args);
 PyObject *rp_customer_delete(PyObject *self, PyObject *args);
+PyObject *rp_customer_erase(PyObject *self, PyObject *args);
+PyObject *rp_customer_export(PyObject *self, PyObject *args);
 PyObject *rp_customer_find(PyObject *self, PyObject *args);
 PyObject *rp_consent_set(PyObject *self, PyObject *args);
 PyObject *rp_consent_get(PyObject *self, PyObject *args);

@@ -1,4 +1,5 @@
 """Customers and consent."""
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -221,3 +222,60 @@ def test_consent_enum():
     assert Consent.parse("revoked") is Consent.REVOKED
     assert Consent.parse(2) is Consent.REVOKED
     assert int(Consent.GRANTED) == retain._retain.CONSENT_GRANTED
+
+
+def _personal_customer(e, now, later):
+    e.customers.upsert("zq", email="zelda.q@erasure.example", phone="+14155559876",
+                       name="Zelda Q", timezone="Europe/Berlin", locale="de-DE",
+                       attrs={"note": "zelda.q@erasure.example"}, at=now)
+    e.consent.set("zq", "email", "all", Consent.GRANTED, at=now)
+    for i in range(2):
+        e.orders.record(f"zq-{i}", customer_id="zq", channel="web", placed_at=later(days=i),
+                        currency="EUR", total=Decimal("10.00"),
+                        lines=[("TEA-01", "Sencha", 2, Decimal("5.00"))])
+    e.events.track("zq", "page.viewed", at=later(hours=1),
+                   props={"tel": "+14155559876"})
+
+
+@pytest.mark.parametrize("on_file", [False, True])
+def test_customer_erase_and_export(tmp_path, now, later, on_file):
+    path = str(tmp_path / "erase.db") if on_file else ":memory:"
+    with retain.Engine(path) as e:
+        _personal_customer(e, now, later)
+        before = e.customers.export("zq")
+        assert isinstance(before, dict)
+        assert before["email"] == "zelda.q@erasure.example"
+        assert before["phone"] == "+14155559876"
+        assert len(before["orders"]) == 2 and before["orders"][0]["lines"][0]["sku"] == "TEA-01"
+        assert before["consents"][0]["channel"] == "email"
+        summary = e.metrics.summary("EUR", as_of=later(days=10))
+        e.customers.erase("zq", later(days=3))
+        after = e.customers.export("zq")
+        text = json.dumps(after)
+        assert "zelda" not in text and "5559876" not in text and "Berlin" not in text
+        assert after["consents"] == [] and len(after["orders"]) == 2
+        assert [ev["name"] for ev in after["events"]][-1] == "customer.erased"
+        assert e.metrics.summary("EUR", as_of=later(days=10)) == summary
+        c = e.customers.get("zq")
+        assert c.email is None and c.phone is None and c.orders_count == 2
+        assert c.revenue == {"EUR": Decimal("20.00")}
+    if on_file:
+        for name in ("erase.db", "erase.db-wal"):
+            f = tmp_path / name
+            if f.exists():
+                data = f.read_bytes()
+                assert b"zelda.q@erasure.example" not in data
+                assert b"+14155559876" not in data
+
+
+def test_customer_erase_and_export_bad_input(engine, now):
+    with pytest.raises(retain.NotFound):
+        engine.customers.erase("nobody", now)
+    with pytest.raises(retain.NotFound):
+        engine.customers.export("nobody")
+    with pytest.raises(retain.InvalidArgument):
+        engine.customers.erase("", now)
+    with pytest.raises(TypeError):
+        engine.customers.export(None)
+    engine.customers.upsert("ok", email="ok@example.com", at=now)
+    assert engine.customers.export("ok")["email"] == "ok@example.com"
