@@ -83,6 +83,21 @@ check "tick again sends nothing" 0 "$retain" tick "$tmp/hook.db" --now 2026-02-0
 contains "nothing twice" "$tmp/err" "0 queued, 0 sent"
 [ -s "$tmp/out" ] && { fail=$((fail+1)); echo "FAIL: second tick wrote messages"; } || pass=$((pass+1))
 
+# import with an e-mail column: the address reaches the message payload;
+# a bad address fails only its row.
+printf 'journey: mail\ntrigger: { event: order.placed }\nsteps:\n  - id: confirm\n    send: { channel: email, template: order_confirmation, category: transactional }\n' > "$tmp/mail.yaml"
+printf 'customer,order,date,total,currency,mail\nm1,p1,2026-01-02,10.00,EUR,Ann.Lee@Example.COM\nm2,p2,2026-01-02,10.00,EUR,not-an-address\n' > "$tmp/mail.csv"
+check "init mail db" 0 "$retain" init "$tmp/mail.db"
+check "load mail journey" 0 "$retain" load "$tmp/mail.db" "$tmp/mail.yaml" --now 2026-01-01
+check "import unknown map field" 1 "$retain" import "$tmp/mail.db" "$tmp/mail.csv" --map phone=mail
+contains "map fields named" "$tmp/err" "email"
+check "import with email" 0 "$retain" import "$tmp/mail.db" "$tmp/mail.csv" --map email=mail
+contains "bad address reported with line" "$tmp/err" "mail.csv:3:"
+contains "one mail order imported" "$tmp/out" "imported 1 orders"
+check "tick mail" 0 "$retain" tick "$tmp/mail.db" --now 2026-01-02 --out "$tmp/mail.jsonl"
+contains "address in the payload" "$tmp/mail.jsonl" '"email":"Ann.Lee@example.com"'
+lines "one e-mail" "$tmp/mail.jsonl" 1
+
 # metrics, fit, clv on the CDNOW sample; the published fits (Fader, Hardie
 # & Lee 2005; tests/model) use the 39 weeks to 1997-09-30.
 check "metrics needs now" 2 "$retain" metrics "$tmp/cdnow.db"

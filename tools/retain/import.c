@@ -14,7 +14,7 @@
 #define MAX_FIELDS 64
 
 typedef struct mapping {
-    int customer, order, date, total, currency, channel;
+    int customer, order, date, total, currency, channel, email;
 } mapping;
 
 /* Split a CSV line in place (RFC 4180 quotes; no embedded newlines). */
@@ -147,6 +147,7 @@ static bool parse_map(const char *spec, char **hdr, int n, mapping *m, const cha
     m->total = column(hdr, n, "total");
     m->currency = column(hdr, n, "currency");
     m->channel = column(hdr, n, "channel");
+    m->email = column(hdr, n, "email");
     if (!spec)
         return true;
     char buf[512];
@@ -169,8 +170,9 @@ static bool parse_map(const char *spec, char **hdr, int n, mapping *m, const cha
         else if (!strcmp(tok, "total")) m->total = c;
         else if (!strcmp(tok, "currency")) m->currency = c;
         else if (!strcmp(tok, "channel")) m->channel = c;
+        else if (!strcmp(tok, "email")) m->email = c;
         else {
-            *bad = "--map fields are customer, order, date, total, currency, channel";
+            *bad = "--map fields are customer, order, date, total, currency, channel, email";
             return false;
         }
     }
@@ -215,7 +217,7 @@ int cmd_import(int argc, char **argv)
     char line[8192], hdrline[8192];
     char *hdr[MAX_FIELDS], *fields[MAX_FIELDS];
     int nh = 0;
-    mapping m = { 0, -1, 2, 4, -1, -1 }; /* CDNOW_master: id date cds dollars */
+    mapping m = { 0, -1, 2, 4, -1, -1, -1 }; /* CDNOW_master: id date cds dollars */
     long lineno = 0, good = 0, bad = 0;
     bool tty = isatty(2);
     int rc = retain_begin(e);
@@ -261,6 +263,10 @@ int cmd_import(int argc, char **argv)
             retain_customer c = RETAIN_CUSTOMER_INIT;
             c.id = fields[m.customer];
             c.at = at;
+            /* A customer's address comes from the first row that creates
+             * them; later rows never overwrite what the store holds. */
+            if (m.email >= 0 && m.email < n && fields[m.email][0])
+                c.email = fields[m.email];
             retain_customer *old = NULL;
             int grc = retain_customer_get(&old, e, c.id);
             retain_customer_free(old);

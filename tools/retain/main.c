@@ -10,7 +10,7 @@ static const cli_cmd commands[] = {
     { "init", "create a database", "retain init DB", cmd_init },
     { "import", "import orders from a CSV or CDNOW file",
       "retain import DB FILE [--format cdnow|csv] [--map customer=COL,order=COL,date=COL,"
-      "total=COL,currency=COL,channel=COL] [--currency USD] [--strict]",
+      "total=COL,currency=COL,channel=COL,email=COL] [--currency USD] [--strict]",
       cmd_import },
     { "lint", "check journey files", "retain lint FILE.yaml...", cmd_lint },
     { "load", "install journey files into a database", "retain load DB FILE.yaml... [--now T]",
