@@ -19,12 +19,6 @@ static void bind_opt_i64(sqlite3_stmt *st, int idx, int64_t v)
         sqlite3_bind_null(st, idx);
 }
 
-static void copy_text(char *dst, size_t sz, sqlite3_stmt *st, int col)
-{
-    const char *s = rt_col_text(st, col);
-    rt_copy(dst, sz, s ? s : "");
-}
-
 int js_def_source(retain_engine *e, const char *name, int version, char **source_out)
 {
     static const char sql[] = "SELECT source FROM journey_def WHERE name=? AND version=?";
@@ -175,24 +169,24 @@ int js_inst_update(retain_engine *e, const js_inst *in)
 static void read_inst(sqlite3_stmt *st, js_inst *o)
 {
     o->id = sqlite3_column_int64(st, 0);
-    copy_text(o->journey, sizeof o->journey, st, 1);
+    rt_col_copy(o->journey, sizeof o->journey, st, 1);
     o->version = sqlite3_column_int(st, 2);
     o->customer = sqlite3_column_int64(st, 3);
     o->order_key = sqlite3_column_int64(st, 4);
     o->shipment_key = sqlite3_column_int64(st, 5);
     o->trigger_event = sqlite3_column_int64(st, 6);
-    copy_text(o->state, sizeof o->state, st, 7);
-    copy_text(o->step, sizeof o->step, st, 8);
+    rt_col_copy(o->state, sizeof o->state, st, 7);
+    rt_col_copy(o->step, sizeof o->step, st, 8);
     o->phase = sqlite3_column_int(st, 9);
     o->step_at = sqlite3_column_int64(st, 10);
     o->due_at = sqlite3_column_int64(st, 11);
-    copy_text(o->wait_event, sizeof o->wait_event, st, 12);
+    rt_col_copy(o->wait_event, sizeof o->wait_event, st, 12);
     o->wait_deadline = sqlite3_column_int64(st, 13);
     o->wait_matched = sqlite3_column_int64(st, 14);
-    copy_text(o->variant, sizeof o->variant, st, 15);
+    rt_col_copy(o->variant, sizeof o->variant, st, 15);
     o->entered_at = sqlite3_column_int64(st, 16);
     o->goal_at = sqlite3_column_int64(st, 17);
-    copy_text(o->exit_reason, sizeof o->exit_reason, st, 18);
+    rt_col_copy(o->exit_reason, sizeof o->exit_reason, st, 18);
 }
 
 static int read_many(retain_engine *e, sqlite3_stmt *st, js_inst *out, int cap, int *n,
@@ -330,9 +324,9 @@ int js_customer_info(retain_engine *e, int64_t customer, char *ext_id, size_t ex
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
         if (ext_id)
-            copy_text(ext_id, ext_sz, st, 0);
+            rt_col_copy(ext_id, ext_sz, st, 0);
         if (zone)
-            copy_text(zone, zone_sz, st, 1);
+            rt_col_copy(zone, zone_sz, st, 1);
     } else {
         rc = src == SQLITE_DONE ? rt_error(e, RETAIN_ENOTFOUND, "customer row %lld is gone",
                                            (long long)customer)
@@ -352,7 +346,7 @@ int js_order_channel(retain_engine *e, int64_t order_key, char *channel, size_t 
         return rc;
     sqlite3_bind_int64(st, 1, order_key);
     if (sqlite3_step(st) == SQLITE_ROW)
-        copy_text(channel, sz, st, 0);
+        rt_col_copy(channel, sz, st, 0);
     sqlite3_reset(st);
     return RETAIN_OK;
 }

@@ -11,12 +11,6 @@
 
 #include <string.h>
 
-void ob_copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-    const char *s = rt_col_text(st, col);
-    rt_copy(dst, size, s ? s : "");
-}
-
 int ob_step_done(retain_engine *e, sqlite3_stmt *st, const char *doing)
 {
     int src = sqlite3_step(st);
@@ -93,26 +87,26 @@ static int read_row(retain_engine *e, sqlite3_stmt *st, bool want_payload, ob_ro
 {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(st, 0);
-    ob_copy_col(r->key, sizeof r->key, st, 1);
+    rt_col_copy(r->key, sizeof r->key, st, 1);
     r->customer = sqlite3_column_int64(st, 2);
     r->instance = sqlite3_column_int64(st, 3);
     r->has_journey = sqlite3_column_type(st, 4) != SQLITE_NULL;
-    ob_copy_col(r->journey, sizeof r->journey, st, 4);
+    rt_col_copy(r->journey, sizeof r->journey, st, 4);
     r->version = sqlite3_column_int(st, 5);
     r->has_step = sqlite3_column_type(st, 6) != SQLITE_NULL;
-    ob_copy_col(r->step, sizeof r->step, st, 6);
+    rt_col_copy(r->step, sizeof r->step, st, 6);
     r->has_host_id = sqlite3_column_type(st, 7) != SQLITE_NULL;
-    ob_copy_col(r->host_id, sizeof r->host_id, st, 7);
-    ob_copy_col(r->channel, sizeof r->channel, st, 8);
-    ob_copy_col(r->category, sizeof r->category, st, 9);
+    rt_col_copy(r->host_id, sizeof r->host_id, st, 7);
+    rt_col_copy(r->channel, sizeof r->channel, st, 8);
+    rt_col_copy(r->category, sizeof r->category, st, 9);
     r->has_template = sqlite3_column_type(st, 10) != SQLITE_NULL;
-    ob_copy_col(r->template_id, sizeof r->template_id, st, 10);
+    rt_col_copy(r->template_id, sizeof r->template_id, st, 10);
     r->has_fallback = sqlite3_column_type(st, 11) != SQLITE_NULL;
-    ob_copy_col(r->fallback, sizeof r->fallback, st, 11);
+    rt_col_copy(r->fallback, sizeof r->fallback, st, 11);
     r->fallback_of = sqlite3_column_int64(st, 12);
     r->order_key = sqlite3_column_int64(st, 13);
     r->shipment_key = sqlite3_column_int64(st, 14);
-    ob_copy_col(r->state, sizeof r->state, st, 15);
+    rt_col_copy(r->state, sizeof r->state, st, 15);
     r->due_at = sqlite3_column_int64(st, 16);
     r->expires_at = sqlite3_column_type(st, 17) == SQLITE_NULL ? INT64_MAX
                                                                 : sqlite3_column_int64(st, 17);
@@ -123,8 +117,8 @@ static int read_row(retain_engine *e, sqlite3_stmt *st, bool want_payload, ob_ro
     r->on_cap = sqlite3_column_int(st, 21);
     r->attempts = sqlite3_column_int(st, 22);
     r->attempt_base = sqlite3_column_int(st, 23);
-    ob_copy_col(r->order_ext, sizeof r->order_ext, st, 24);
-    ob_copy_col(r->last_reason, sizeof r->last_reason, st, 25);
+    rt_col_copy(r->order_ext, sizeof r->order_ext, st, 24);
+    rt_col_copy(r->last_reason, sizeof r->last_reason, st, 25);
     if (want_payload) {
         r->payload = rt_strdup(&e->alloc, rt_col_text(st, 26));
         if (!r->payload)
@@ -558,7 +552,7 @@ int ob_payload_build(retain_engine *e, const ob_payload_in *in, char **out)
     if (has_shipment)
         put_object(&shipbuf, st, 18, shipment);
     char ext[OB_ID];
-    ob_copy_col(ext, sizeof ext, st, 0);
+    rt_col_copy(ext, sizeof ext, st, 0);
     sqlite3_reset(st);
     if (has_order && (rc = rt_stmt(e, lines_sql, &st)) == RETAIN_OK) {
         sqlite3_bind_int64(st, 1, in->order_key);

@@ -11,7 +11,6 @@
 #include "store.h"
 
 /* Helpers shared by outbox.c and policy_store.c. */
-void ob_copy_col(char *dst, size_t size, sqlite3_stmt *st, int col); /* NULL -> "" */
 int ob_step_done(retain_engine *e, sqlite3_stmt *st, const char *doing);
 
 #define OB_NAME 65   /* channel, category, journey, step names */

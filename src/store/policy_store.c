@@ -22,11 +22,11 @@ int ob_customer_get(retain_engine *e, int64_t customer, ob_customer *out, bool *
     int src = sqlite3_step(st);
     *found = src == SQLITE_ROW;
     if (*found) {
-        ob_copy_col(out->ext_id, sizeof out->ext_id, st, 0);
-        ob_copy_col(out->email, sizeof out->email, st, 1);
-        ob_copy_col(out->phone, sizeof out->phone, st, 2);
-        ob_copy_col(out->locale, sizeof out->locale, st, 3);
-        ob_copy_col(out->zone, sizeof out->zone, st, 4);
+        rt_col_copy(out->ext_id, sizeof out->ext_id, st, 0);
+        rt_col_copy(out->email, sizeof out->email, st, 1);
+        rt_col_copy(out->phone, sizeof out->phone, st, 2);
+        rt_col_copy(out->locale, sizeof out->locale, st, 3);
+        rt_col_copy(out->zone, sizeof out->zone, st, 4);
     }
     sqlite3_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
@@ -58,11 +58,11 @@ int ob_gate_facts(retain_engine *e, int64_t customer, const char *channel, const
     int src = sqlite3_step(st);
     *found = src == SQLITE_ROW;
     if (*found) {
-        ob_copy_col(c->ext_id, sizeof c->ext_id, st, 0);
-        ob_copy_col(c->email, sizeof c->email, st, 1);
-        ob_copy_col(c->phone, sizeof c->phone, st, 2);
-        ob_copy_col(c->locale, sizeof c->locale, st, 3);
-        ob_copy_col(c->zone, sizeof c->zone, st, 4);
+        rt_col_copy(c->ext_id, sizeof c->ext_id, st, 0);
+        rt_col_copy(c->email, sizeof c->email, st, 1);
+        rt_col_copy(c->phone, sizeof c->phone, st, 2);
+        rt_col_copy(c->locale, sizeof c->locale, st, 3);
+        rt_col_copy(c->zone, sizeof c->zone, st, 4);
         if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
             k->cat_state = sqlite3_column_int(st, 5) ? 1 : 2;
             k->cat_at = sqlite3_column_int64(st, 6);
@@ -74,7 +74,7 @@ int ob_gate_facts(retain_engine *e, int64_t customer, const char *channel, const
         /* Asking for "all" itself: both joins found the same row. */
         if (!strcmp(category, "all"))
             k->cat_state = 0;
-        ob_copy_col(sales_channel, sales_size, st, 9);
+        rt_col_copy(sales_channel, sales_size, st, 9);
     }
     sqlite3_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
@@ -123,7 +123,7 @@ int ob_customer_channels(retain_engine *e, int64_t customer, char (*out)[OB_NAME
     sqlite3_bind_int64(st, 1, customer);
     int src;
     while ((src = sqlite3_step(st)) == SQLITE_ROW && *n < cap)
-        ob_copy_col(out[(*n)++], OB_NAME, st, 0);
+        rt_col_copy(out[(*n)++], OB_NAME, st, 0);
     sqlite3_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return rt_sqlerr(e, src, "reading a customer's sales channels");
@@ -186,8 +186,8 @@ int ob_order_messages(retain_engine *e, int64_t order_key, int64_t exclude, bool
     while ((src = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
         ob_sibling *s = &out[(*n)++];
         s->id = sqlite3_column_int64(st, 0);
-        ob_copy_col(s->category, sizeof s->category, st, 1);
-        ob_copy_col(s->template_id, sizeof s->template_id, st, 2);
+        rt_col_copy(s->category, sizeof s->category, st, 1);
+        rt_col_copy(s->template_id, sizeof s->template_id, st, 2);
     }
     sqlite3_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)

@@ -3,12 +3,6 @@
 
 #include <string.h>
 
-static void text(char *dst, size_t sz, sqlite3_stmt *st, int col)
-{
-    const char *s = rt_col_text(st, col);
-    rt_copy(dst, sz, s ? s : "");
-}
-
 static int one_row(retain_engine *e, sqlite3_stmt *st, bool *found, const char *doing)
 {
     int src = sqlite3_step(st);
@@ -46,11 +40,11 @@ int rd_load_customer(retain_engine *e, int64_t key, const char *revenue_currency
         sqlite3_reset(st);
         return rc;
     }
-    text(o->id, sizeof o->id, st, 0);
-    text(o->email, sizeof o->email, st, 1);
-    text(o->phone, sizeof o->phone, st, 2);
-    text(o->timezone, sizeof o->timezone, st, 3);
-    text(o->locale, sizeof o->locale, st, 4);
+    rt_col_copy(o->id, sizeof o->id, st, 0);
+    rt_col_copy(o->email, sizeof o->email, st, 1);
+    rt_col_copy(o->phone, sizeof o->phone, st, 2);
+    rt_col_copy(o->timezone, sizeof o->timezone, st, 3);
+    rt_col_copy(o->locale, sizeof o->locale, st, 4);
     o->orders_count = sqlite3_column_int64(st, 5);
     o->first_order_at = rt_col_time(st, 6);
     o->last_order_at = rt_col_time(st, 7);
@@ -58,14 +52,14 @@ int rd_load_customer(retain_engine *e, int64_t key, const char *revenue_currency
     o->p_alive = sqlite3_column_double(st, 8);
     o->has_clv = sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_type(st, 10) != SQLITE_NULL;
     o->clv = sqlite3_column_int64(st, 9);
-    text(o->clv_currency, sizeof o->clv_currency, st, 10);
+    rt_col_copy(o->clv_currency, sizeof o->clv_currency, st, 10);
     if (with_attrs && sqlite3_column_type(st, 11) != SQLITE_NULL) {
         o->attrs = rt_strdup(&e->alloc, rt_col_text(st, 11));
         if (!o->attrs)
             rc = rt_nomem(e);
     }
     o->has_revenue = sqlite3_column_type(st, 12) != SQLITE_NULL;
-    text(o->revenue_currency, sizeof o->revenue_currency, st, 12);
+    rt_col_copy(o->revenue_currency, sizeof o->revenue_currency, st, 12);
     o->revenue = sqlite3_column_int64(st, 13);
     sqlite3_reset(st);
     return rc;
@@ -89,11 +83,11 @@ int rd_load_order(retain_engine *e, int64_t key, bool with_skus, rd_order *o)
         sqlite3_reset(st);
         return rc;
     }
-    text(o->id, sizeof o->id, st, 0);
-    text(o->channel, sizeof o->channel, st, 1);
-    text(o->currency, sizeof o->currency, st, 2);
-    text(o->status, sizeof o->status, st, 3);
-    text(o->coupon, sizeof o->coupon, st, 4);
+    rt_col_copy(o->id, sizeof o->id, st, 0);
+    rt_col_copy(o->channel, sizeof o->channel, st, 1);
+    rt_col_copy(o->currency, sizeof o->currency, st, 2);
+    rt_col_copy(o->status, sizeof o->status, st, 3);
+    rt_col_copy(o->coupon, sizeof o->coupon, st, 4);
     o->total = sqlite3_column_int64(st, 5);
     o->placed_at = sqlite3_column_int64(st, 6);
     o->lines_count = sqlite3_column_int64(st, 7);
@@ -104,7 +98,7 @@ int rd_load_order(retain_engine *e, int64_t key, bool with_skus, rd_order *o)
         return rc;
     sqlite3_bind_int64(st, 1, key);
     while (o->nskus < RD_MAX_SKUS && sqlite3_step(st) == SQLITE_ROW)
-        text(o->skus[o->nskus++], sizeof o->skus[0], st, 0);
+        rt_col_copy(o->skus[o->nskus++], sizeof o->skus[0], st, 0);
     sqlite3_reset(st);
     return RETAIN_OK;
 }
@@ -129,9 +123,9 @@ int rd_load_shipment(retain_engine *e, int64_t key, int64_t order_key, rd_shipme
         return rc;
     }
     o->found = true;
-    text(o->carrier, sizeof o->carrier, st, 0);
-    text(o->status, sizeof o->status, st, 1);
-    text(o->exception, sizeof o->exception, st, 2);
+    rt_col_copy(o->carrier, sizeof o->carrier, st, 0);
+    rt_col_copy(o->status, sizeof o->status, st, 1);
+    rt_col_copy(o->exception, sizeof o->exception, st, 2);
     o->promised_at = rt_col_time(st, 3);
     o->eta = rt_col_time(st, 4);
     o->delivered_at = rt_col_time(st, 5);
@@ -154,7 +148,7 @@ int rd_load_event(retain_engine *e, int64_t id, bool with_props, rd_event *o)
         sqlite3_reset(st);
         return rc;
     }
-    text(o->name, sizeof o->name, st, 0);
+    rt_col_copy(o->name, sizeof o->name, st, 0);
     o->at = sqlite3_column_int64(st, 1);
     if (with_props) {
         o->props = rt_strdup(&e->alloc, rt_col_text(st, 2));
@@ -210,7 +204,7 @@ int rd_json_key(retain_engine *e, const char *json, const char *key, size_t key_
                 o->type = types[i];
         o->i = sqlite3_column_int64(st, 1);
         o->f = sqlite3_column_double(st, 1);
-        text(o->text, sizeof o->text, st, 1);
+        rt_col_copy(o->text, sizeof o->text, st, 1);
     }
     sqlite3_reset(st);
     return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "reading JSON");

@@ -193,6 +193,11 @@ const char *rt_col_text(sqlite3_stmt *st, int col)
     return (const char *)sqlite3_column_text(st, col);
 }
 
+void rt_col_copy(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    rt_copy(dst, size, rt_col_text(st, col));
+}
+
 int64_t rt_col_time(sqlite3_stmt *st, int col)
 {
     return sqlite3_column_type(st, col) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, col);

@@ -41,6 +41,8 @@ int rt_customer_key(retain_engine *e, const char *ext_id, int64_t *key);
 
 /* Column text as a C string or NULL. */
 const char *rt_col_text(sqlite3_stmt *st, int col);
+/* Column text copied into dst, truncated to size; SQL NULL gives "". */
+void rt_col_copy(char *dst, size_t size, sqlite3_stmt *st, int col);
 /* Column time, or INT64_MIN (RETAIN_TIME_NONE) for SQL NULL. */
 int64_t rt_col_time(sqlite3_stmt *st, int col);
 
