@@ -50,6 +50,10 @@ printf 'journey: j\ntrigger: order.placed\nsteps:\n  - id: a\n    sned: { channe
 check "lint bad" 1 "$retain" lint "$tmp/bad.yaml"
 contains "lint position" "$tmp/err" "bad.yaml:5:5: unknown key \"sned\""
 check "lint good" 0 "$retain" lint "$src/examples/journeys/post-purchase.yaml"
+check "lint profiles" 0 "$retain" lint "$src/examples/policies/amazon.yaml" "$src/examples/policies/default.yaml"
+printf 'profile: shop\nsales_channels: 3\n' > "$tmp/badprofile.yaml"
+check "lint bad profile" 1 "$retain" lint "$tmp/badprofile.yaml"
+contains "lint profile position" "$tmp/err" "badprofile.yaml:2:17: sales_channels must be a list"
 check "load" 0 "$retain" load "$tmp/shop.db" "$src/examples/journeys/post-purchase.yaml" --now 2026-01-01
 check "next needs now" 2 "$retain" next "$tmp/shop.db" c1
 check "next unknown customer" 1 "$retain" next "$tmp/shop.db" nobody --now 2026-03-01

@@ -33,14 +33,36 @@ static void print_diags(const char *file, const retain_diag *d, size_t n, size_t
         fprintf(stderr, "%s: %zu more errors\n", file, n - cap);
 }
 
-/* Load files into `e`; returns the number of files that failed. */
+/* A marketplace profile names itself with a top-level `profile:` key; anything
+ * else is a journey file. Only the start of the file is looked at. */
+static bool is_profile(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;   /* the loader reports the error */
+    char line[512];
+    bool found = false;
+    for (int n = 0; !found && n < 200 && fgets(line, sizeof line, f); n++)
+        found = !strncmp(line, "profile:", 8);
+    fclose(f);
+    return found;
+}
+
+/* Load journey files and marketplace profiles into `e`; returns the number
+ * of files that failed. */
 static int load_files(retain_engine *e, int nfiles, char **files, int64_t now)
 {
     int failed = 0;
     for (int i = 0; i < nfiles; i++) {
         retain_diag d[50];
         size_t n = 0;
-        int rc = retain_journeys_load_file(e, files[i], now, d, 50, &n);
+        int rc;
+        if (is_profile(files[i])) {
+            rc = retain_policy_profile_load_file(e, files[i], now, &d[0]);
+            n = rc == RETAIN_EPARSE || rc == RETAIN_ELIMIT;
+        } else {
+            rc = retain_journeys_load_file(e, files[i], now, d, 50, &n);
+        }
         if (rc == RETAIN_EPARSE || rc == RETAIN_ELIMIT)
             print_diags(files[i], d, n, 50);
         else if (rc)
