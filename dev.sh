@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(meson ninja-build pkg-config gcc g++ libsqlite3-dev libyaml-dev libpcre2-dev
+PACKAGES=(meson ninja-build pkg-config gcc g++ libsqlite3-dev libyaml-dev libpcre2-dev doxygen
           tzdata python3 python3-dev python3-pytest python3-numpy python3-scipy
           python3-mesonpy)
 

@@ -408,6 +408,7 @@ typedef struct retain_conversion_lift {
     double p_value;           /**< two-sided */
 } retain_conversion_lift;
 
+/** Goal conversion of journeys, per variant and holdout, from retain_journey_conversion(). */
 typedef struct retain_conversion {
     int64_t since, as_of, window;
     size_t count;

@@ -14,6 +14,7 @@
 extern "C" {
 #endif
 
+/** One line of an order: a product, how many, at what unit price. */
 typedef struct retain_order_line {
     const char *sku;        /**< required */
     const char *title;      /**< may be NULL */
@@ -21,6 +22,7 @@ typedef struct retain_order_line {
     int64_t unit_price;     /**< minor units, >= 0 */
 } retain_order_line;
 
+/** A status an order or shipment took, and when. */
 typedef struct retain_status_change {
     const char *status;
     int64_t at;
@@ -82,6 +84,7 @@ RETAIN_API void retain_order_iter_free(retain_order_iter *it);
 
 #define RETAIN_SHIPMENT_VERSION 1
 
+/** One carrier scan or status update of a shipment. */
 typedef struct retain_shipment_event {
     const char *status;  /**< see retain_shipment_update() */
     int64_t at;

@@ -175,6 +175,7 @@ typedef enum retain_gate_decision {
     RETAIN_GATE_SKIPPED = 2   /**< not queued; reason says why */
 } retain_gate_decision;
 
+/** What the policy gate decided for a message handed to retain_message_queue(). */
 typedef struct retain_queue_result {
     retain_gate_decision decision;
     int64_t message_id;   /**< outbox id, 0 when skipped */
