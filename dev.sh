@@ -4,6 +4,7 @@
 #   ./dev.sh demo     build and run the demo storefront
 #   ./dev.sh test     build and run every test suite (also under ASan+UBSan)
 #   ./dev.sh bench    build and run the benchmarks (JSON on stdout)
+#   ./dev.sh coverage line and branch coverage of src/ by the test suites (gcovr)
 #   ./dev.sh build    configure and build only
 #
 # Missing Debian packages are installed with apt-get (through sudo when not
@@ -19,6 +20,7 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 ensure_packages() {
     [ "${RETAIN_NO_INSTALL:-0}" = 1 ] && return 0
+    PACKAGES+=("$@")
     local missing=()
     for p in "${PACKAGES[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -100,10 +102,28 @@ cmd_bench() {
     meson test -C build --benchmark --verbose "$@"
 }
 
+cmd_coverage() {
+    ensure_packages gcovr
+    configure build-cov -Dbuildtype=debug -Db_coverage=true -Dbenchmarks=false -Dpython=enabled
+    log "building with coverage"
+    ninja -C build-cov >/dev/null
+    find build-cov -name '*.gcda' -delete
+    log "running tests"
+    local rc=0
+    meson test -C build-cov --num-processes 2 "$@" >/dev/null || rc=1
+    mkdir -p build-cov/coverage
+    gcovr -r . --object-directory build-cov --filter 'src/' --exclude-unreachable-branches \
+        --exclude-throw-branches --html-details build-cov/coverage/index.html \
+        --print-summary --txt build-cov/coverage/summary.txt
+    log "per-file table: build-cov/coverage/summary.txt, HTML: build-cov/coverage/index.html"
+    return $rc
+}
+
 case "${1:-}" in
     test) shift; cmd_test "$@" ;;
     demo) shift; cmd_demo "$@" ;;
     bench) shift; cmd_bench "$@" ;;
+    coverage) shift; cmd_coverage "$@" ;;
     build) ensure_packages; build ;;
-    *) echo "usage: ./dev.sh demo|test|bench|build" >&2; exit 2 ;;
+    *) echo "usage: ./dev.sh demo|test|bench|coverage|build" >&2; exit 2 ;;
 esac
