@@ -97,6 +97,16 @@ typedef struct retain_counts {
 /** Count the objects in the database. */
 RETAIN_API int retain_engine_counts(retain_engine *e, retain_counts *out);
 
+/**
+ * Write a consistent copy of the database to the new file `dest_path` while
+ * other connections keep reading and writing (one snapshot, through SQLite's
+ * VACUUM INTO). The copy is compact and self-contained: open it with
+ * retain_engine_open() like any database. An existing file is never
+ * overwritten (RETAIN_ECONFLICT); inside retain_begin() it is RETAIN_EMISUSE.
+ * On failure no partial file is left behind.
+ */
+RETAIN_API int retain_engine_backup(retain_engine *e, const char *dest_path);
+
 /** Free memory that a retain_* function returned to the caller (JSON text ...). */
 RETAIN_API void retain_free(retain_engine *e, void *ptr);
 

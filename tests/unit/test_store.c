@@ -483,6 +483,53 @@ static void test_shipments_events(retain_engine *e)
     retain_event_iter_free(it);
 }
 
+/* A backup taken while a second connection holds the file open is a whole,
+ * consistent database; bad destinations are refused and leave no file. */
+static void test_backup(const char *path, const retain_counts *want)
+{
+    char dest[512];
+    t_tmpdb(dest, sizeof dest, "store-backup");
+    retain_engine *e = open_engine(path), *other = open_engine(path);
+    if (!e || !other) {
+        retain_engine_close(e);
+        retain_engine_close(other);
+        return;
+    }
+    CHECK_OK(other, retain_begin(other));   /* a reader-writer mid-transaction */
+    add_customer(other, "during-backup");
+    CHECK_OK(e, retain_engine_backup(e, dest));
+    CHECK_OK(other, retain_commit(other));
+    CHECK_RC(e, retain_engine_backup(e, dest), RETAIN_ECONFLICT);
+    CHECK(strstr(retain_errmsg(e), "never overwrites") != NULL);
+    CHECK_RC(e, retain_engine_backup(e, NULL), RETAIN_EINVAL);
+    CHECK_RC(e, retain_engine_backup(e, ""), RETAIN_EINVAL);
+    CHECK_RC(e, retain_engine_backup(e, ":memory:"), RETAIN_EINVAL);
+    CHECK_RC(NULL, retain_engine_backup(NULL, dest), RETAIN_EINVAL);
+    CHECK_OK(e, retain_begin(e));
+    CHECK_RC(e, retain_engine_backup(e, "/tmp/retain-never-written.db"), RETAIN_EMISUSE);
+    CHECK_OK(e, retain_rollback(e));
+    CHECK(access("/tmp/retain-never-written.db", F_OK) != 0);
+    CHECK_RC(e, retain_engine_backup(e, "/nonexistent-dir/x.db"), RETAIN_EIO);
+    CHECK(access("/nonexistent-dir/x.db", F_OK) != 0);
+    retain_engine_close(other);
+    retain_engine_close(e);
+
+    /* The copy opens on its own, holds what was committed before it started
+     * (not the other connection's uncommitted customer) and is intact. */
+    retain_engine *b = open_engine(dest);
+    if (b) {
+        retain_counts got;
+        CHECK_OK(b, retain_engine_counts(b, &got));
+        CHECK_INT(got.customers, want->customers);
+        CHECK_INT(got.orders, want->orders);
+        CHECK_INT(got.order_lines, want->order_lines);
+        CHECK_INT(got.events, want->events);
+        CHECK_INT(revenue(b, "buyer", "EUR"), 2100);
+        retain_engine_close(b);
+    }
+    t_rmdb(dest);
+}
+
 static void run_all(const char *path)
 {
     retain_engine *e = open_engine(path);
@@ -510,6 +557,7 @@ static void run_all(const char *path)
     CHECK_INT(after.shipments, 1);
     CHECK_INT(revenue(e, "buyer", "EUR"), 2100);
     retain_engine_close(e);
+    test_backup(path, &after);
 }
 
 int main(void)

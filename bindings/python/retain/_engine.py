@@ -416,6 +416,15 @@ class Engine:
             return "<retain.Engine (not opened)>"
         return f"<retain.Engine {e.path!r} {'closed' if e.closed else 'open'}>"
 
+    def backup(self, dest: "str | os.PathLike[str]") -> None:
+        """Write a consistent copy of the database to the new file ``dest``.
+
+        Other connections keep working meanwhile; an existing file is never
+        overwritten (:class:`retain.Conflict`), and nothing is left
+        behind on failure. Not allowed inside a transaction.
+        """
+        self._e.backup(os.fspath(dest))
+
     def counts(self) -> Counts:
         """How many customers, orders, order lines, shipments and events the database holds."""
         return Counts(*self._e.counts())

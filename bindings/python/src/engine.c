@@ -260,6 +260,21 @@ PyObject *rp_engine_counts(PyObject *op, PyObject *unused)
     return res;
 }
 
+static PyObject *engine_backup(PyObject *op, PyObject *args)
+{
+    EngineObject *self = (EngineObject *)op;
+    const char *dest;
+    if (!PyArg_ParseTuple(args, "s:backup", &dest) || rp_enter(self))
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = retain_engine_backup(self->e, dest);
+    Py_END_ALLOW_THREADS
+    PyObject *res = rc ? rp_raise_engine(self, rc) : Py_NewRef(Py_None);
+    rp_leave(self);
+    return res;
+}
+
 int rp_reraise_callback(EngineObject *self)
 {
     if (!self->cb_type)
@@ -322,6 +337,7 @@ static PyMethodDef engine_methods[] = {
     { "begin", engine_begin, METH_NOARGS, "retain_begin()" },
     { "commit", engine_commit, METH_NOARGS, "retain_commit()" },
     { "rollback", engine_rollback, METH_NOARGS, "retain_rollback()" },
+    { "backup", engine_backup, METH_VARARGS, "backup(dest_path): retain_engine_backup()" },
     { "counts", rp_engine_counts, METH_NOARGS,
       "counts() -> (customers, orders, order_lines, shipments, events)" },
     { "customer_upsert", rp_customer_upsert, METH_VARARGS,

@@ -246,3 +246,19 @@ def test_iterator_outliving_its_closed_engine(now):
     del e
     with pytest.raises(retain.EngineClosed):
         next(it)
+
+
+def test_backup_is_a_consistent_copy(tmp_path, now):
+    src, dest = tmp_path / "shop.db", tmp_path / "copy.db"
+    with retain.Engine(src) as e:
+        e.customers.upsert("c1", email="ann@example.com", at=now)
+        e.backup(dest)
+        with pytest.raises(retain.Conflict, match="never overwrites"):
+            e.backup(dest)
+        with e.transaction():
+            with pytest.raises(retain.Misuse):
+                e.backup(tmp_path / "other.db")
+        assert not (tmp_path / "other.db").exists()
+    with retain.Engine(dest) as copy:
+        assert copy.counts().customers == 1
+        assert copy.customers.get("c1").email == "ann@example.com"
