@@ -50,6 +50,15 @@ typedef struct retain_customer {
  * Create the customer or update the members that are not NULL. Invalid data
  * (bad e-mail, phone, zone, JSON, UTF-8) returns RETAIN_EINVAL and writes
  * nothing.
+ *
+ * With RETAIN_OPEN_AUTOLINK, a new id whose normalized e-mail or phone
+ * belongs to an existing customer is linked to that customer instead of creating a second one (a
+ * marketplace or point-of-sale order of a known person): the id becomes an
+ * alias, usable wherever a customer id is taken, the members the existing
+ * customer lacks are filled in, and the event "customer.merged" is recorded
+ * with props {"from": id, "reason": "email"|"phone"}. An e-mail match wins
+ * over a phone match. Marketplace relay addresses (such as
+ * ...@marketplace.amazon.com) never link.
  */
 RETAIN_API int retain_customer_upsert(retain_engine *e, const retain_customer *c);
 
@@ -61,6 +70,36 @@ RETAIN_API void retain_customer_free(retain_customer *c);
 
 /** Delete a customer with its orders, shipments, events and consent. */
 RETAIN_API int retain_customer_delete(retain_engine *e, const char *id);
+
+/**
+ * Merge customer `from_id` into `into_id`: one person known under two ids
+ * (a guest checkout and an account, a marketplace buyer and a web shopper).
+ * In one transaction, everything of `from_id` moves to `into_id`: orders
+ * with their shipments, events, journey instances, messages and delivery
+ * history. Revenue adds up per currency and the order counts and first and
+ * last order times are recomputed; consent takes the stricter statement per
+ * channel and category (a revocation beats a grant); profile members
+ * `into_id` lacks come from `from_id` (a real e-mail address replaces a
+ * marketplace relay one), attributes merge with `into_id`'s winning; model
+ * predictions are cleared until the next retain_model_refresh(). An active
+ * journey instance of `from_id` that duplicates one of `into_id` (same
+ * journey and order) exits with reason "merged", so nobody gets a message
+ * twice. `from_id` then names `into_id` (an alias), the merge is recorded
+ * (retain_customer_merges()) and "customer.merged" is emitted with props
+ * {"from": from_id, "reason": "host"}.
+ * Merging a customer with itself (or an alias of itself) is RETAIN_EINVAL;
+ * an unknown id is RETAIN_ENOTFOUND; a revenue sum that would overflow is
+ * RETAIN_ELIMIT. On any error nothing changes.
+ */
+RETAIN_API int retain_customer_merge(retain_engine *e, const char *into_id, const char *from_id,
+                                     int64_t now);
+
+/**
+ * The merges and links into a customer, oldest first, as a JSON array of
+ * {"from", "reason", "at", "orders", "events"} (orders and events moved).
+ * Free *json_out with retain_free().
+ */
+RETAIN_API int retain_customer_merges(char **json_out, retain_engine *e, const char *customer_id);
 
 /** Find a customer by normalized e-mail or phone; *id_out is freed with retain_free(). */
 RETAIN_API int retain_customer_find(char **id_out, retain_engine *e, const char *email,

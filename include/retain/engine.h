@@ -47,6 +47,11 @@ typedef struct retain_options {
 
 /** Open read-only: every call that writes returns RETAIN_EMISUSE. */
 #define RETAIN_OPEN_READONLY 0x1u
+/** Link a new customer id to an existing customer with the same e-mail or
+ *  phone instead of creating a second customer (see retain_customer_upsert()).
+ *  For stores whose marketplace and point-of-sale orders carry their own
+ *  customer ids. Off by default: every new id is a new customer. */
+#define RETAIN_OPEN_AUTOLINK 0x2u
 
 /**
  * Open (creating if needed) the database at `path`, or ":memory:".

@@ -50,6 +50,11 @@ static int resolve_config(retain_engine *e, const retain_options *o, char *errbu
         if (o->regex_max_subject) c->regex_max_subject = o->regex_max_subject;
         c->flags = o->flags;
     }
+    if (c->flags & ~(RETAIN_OPEN_READONLY | RETAIN_OPEN_AUTOLINK)) {
+        rt_format(errbuf, errsz, "options.flags has unknown bits 0x%x",
+                  c->flags & ~(RETAIN_OPEN_READONLY | RETAIN_OPEN_AUTOLINK));
+        return RETAIN_EINVAL;
+    }
     if (c->rule_max_depth > 10000) {
         rt_format(errbuf, errsz, "options.rule_max_depth is %d; at most 10000 is allowed",
                   c->rule_max_depth);

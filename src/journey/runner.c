@@ -109,6 +109,8 @@ static int enroll(retain_engine *e, jr_journey *j, int64_t event_id, int64_t cus
         if (!pass)
             return RETAIN_OK;
     }
+    /* Entry keys start "JOURNEY|CUSTOMER": a customer merge renames them
+     * (src/store/identity.c). */
     char key[200];
     const char *entry_key = NULL;
     switch (j->entry) {

@@ -112,13 +112,25 @@ static int upsert(retain_engine *e, const retain_customer *c, const contact *ct)
         " updated_at=max(updated_at,?7),"
         " attrs=CASE WHEN ?8 IS NULL THEN attrs ELSE json_patch(attrs,?8) END"
         " WHERE id=?9";
+    /* A new id linked to a known customer only fills in what that customer lacks. */
+    static const char fill[] =
+        "UPDATE customer SET"
+        " email=coalesce(email,nullif(?2,'')), phone=coalesce(phone,nullif(?3,'')),"
+        " name=coalesce(name,nullif(?4,'')), timezone=coalesce(timezone,nullif(?5,'')),"
+        " locale=coalesce(locale,nullif(?6,'')), updated_at=max(updated_at,?7),"
+        " attrs=json_patch(json_patch('{}',coalesce(?8,'{}')),attrs) WHERE id=?9";
     int64_t key = 0;
     int rc = rt_customer_key(e, c->id, &key);
-    bool is_new = rc == RETAIN_ENOTFOUND;
+    bool is_new = rc == RETAIN_ENOTFOUND, linked = false;
     if (rc && !is_new)
         return rc;
+    if (is_new && (rc = rt_identity_autolink(e, c->id, ct->email, ct->phone, c->at, &linked,
+                                             &key)))
+        return rc;
+    if (linked)
+        is_new = false;
     sqlite3_stmt *st;
-    if ((rc = rt_stmt(e, is_new ? ins : upd, &st)))
+    if ((rc = rt_stmt(e, linked ? fill : is_new ? ins : upd, &st)))
         return rc;
     sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
     bind_opt(st, 2, ct->email);
@@ -191,7 +203,9 @@ int retain_customer_get(retain_customer **out, retain_engine *e, const char *id)
 {
     static const char sql[] =
         "SELECT id, ext_id, email, phone, name, timezone, locale, attrs, created_at, updated_at,"
-        " orders_count, first_order_at, last_order_at, p_alive FROM customer WHERE ext_id=?";
+        " orders_count, first_order_at, last_order_at, p_alive FROM customer"
+        " WHERE id=coalesce((SELECT id FROM customer WHERE ext_id=?1),"
+        "  (SELECT customer FROM customer_alias WHERE ext_id=?1))";
     RT_ENGINE_GUARD(e);
     int rc;
     if ((rc = rt_check_ptr(e, "out", out)))

@@ -140,7 +140,8 @@ static const char export_sql[] =
     "   'version', j.version, 'state', j.state, 'step', j.step, 'variant', j.variant,"
     "   'entered_at', j.entered_at, 'updated_at', j.updated_at, 'goal_at', j.goal_at,"
     "   'exit_reason', j.exit_reason)) FROM journey_instance j WHERE j.customer=c.id))"
-    " FROM customer c WHERE c.ext_id=?";
+    " FROM customer c WHERE c.id=coalesce((SELECT id FROM customer WHERE ext_id=?1),"
+    "  (SELECT customer FROM customer_alias WHERE ext_id=?1))";
 
 int retain_customer_export(char **json_out, retain_engine *e, const char *id)
 {

@@ -100,7 +100,7 @@ static int validate(retain_engine *e, const retain_order *o)
 }
 
 /* Add `sign` times an order to its customer's statistics. Removing an order
- * leaves first/last order times to refresh_span(), run after the row changed. */
+ * leaves first/last order times to rt_customer_refresh_span(), run after the row changed. */
 static int stats_apply(retain_engine *e, int64_t cust, const char *currency, int64_t total,
                        int64_t placed_at, int sign)
 {
@@ -145,7 +145,7 @@ static int stats_apply(retain_engine *e, int64_t cust, const char *currency, int
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "updating customer statistics");
 }
 
-static int refresh_span(retain_engine *e, int64_t cust)
+int rt_customer_refresh_span(retain_engine *e, int64_t cust)
 {
     static const char sql[] =
         "UPDATE customer SET"
@@ -327,7 +327,7 @@ static int update_order(retain_engine *e, const existing *x, const retain_order 
         return rt_sqlerr(e, src, "updating order");
     if (now && (rc = stats_apply(e, x->customer, o->currency, o->total, o->placed_at, +1)))
         return rc;
-    if (was && (rc = refresh_span(e, x->customer)))
+    if (was && (rc = rt_customer_refresh_span(e, x->customer)))
         return rc;
     if ((rc = write_lines(e, x->key, o, true)))
         return rc;
@@ -396,7 +396,7 @@ static int set_status(retain_engine *e, const char *id, const char *status, int6
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "updating order status");
-    if (was && !now && (rc = refresh_span(e, x.customer)))
+    if (was && !now && (rc = rt_customer_refresh_span(e, x.customer)))
         return rc;
     if ((rc = history_add(e, x.key, status, at)))
         return rc;

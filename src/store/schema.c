@@ -173,6 +173,21 @@ static const char *const migrations[] = {
     ") WITHOUT ROWID;"
     "CREATE TABLE policy_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT INTO policy_meta VALUES ('generation', 1);",
+
+    /* 4: identity: ids merged into another customer, and the record of
+     * every merge. */
+    "CREATE TABLE customer_alias ("
+    "  ext_id TEXT PRIMARY KEY,"
+    "  customer INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,"
+    "  at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX customer_alias_customer ON customer_alias(customer);"
+    "CREATE TABLE customer_merge ("
+    "  id INTEGER PRIMARY KEY,"
+    "  customer INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,"
+    "  from_ext_id TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  orders INTEGER NOT NULL, events INTEGER NOT NULL);"
+    "CREATE INDEX customer_merge_customer ON customer_merge(customer, at);"
+    "CREATE INDEX customer_email_lower ON customer(lower(email));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

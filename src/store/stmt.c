@@ -226,9 +226,16 @@ int rt_lookup(retain_engine *e, const char *sql, const char *id, const char *nou
 
 int rt_customer_key(retain_engine *e, const char *ext_id, int64_t *key)
 {
-    static const char sql[] = "SELECT id FROM customer WHERE ext_id=?";
+    /* A merged-away id is an alias of the customer it was merged into. */
+    static const char sql[] =
+        "SELECT coalesce((SELECT id FROM customer WHERE ext_id=?1),"
+        " (SELECT customer FROM customer_alias WHERE ext_id=?1))";
     sqlite3_stmt *st;
     int rc = rt_lookup(e, sql, ext_id, "customer", &st);
+    if (rc == RETAIN_OK && sqlite3_column_type(st, 0) == SQLITE_NULL) {
+        sqlite3_reset(st);
+        return rt_error(e, RETAIN_ENOTFOUND, "customer \"%s\" does not exist", ext_id);
+    }
     if (rc)
         return rc;
     *key = sqlite3_column_int64(st, 0);

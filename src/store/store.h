@@ -39,6 +39,16 @@ int rt_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* The integer id of a customer from the host's id; RETAIN_ENOTFOUND if absent. */
 int rt_customer_key(retain_engine *e, const char *ext_id, int64_t *key);
 
+/* Recompute a customer's first and last order times from its orders. */
+int rt_customer_refresh_span(retain_engine *e, int64_t customer_key);
+
+/* Identity (identity.c): on creating customer `new_id` with these normalized
+ * contacts, link it to an existing customer with the same e-mail (not a
+ * marketplace relay address) or phone. *linked is true when it was linked:
+ * `new_id` is then an alias of *key and no new customer exists. */
+int rt_identity_autolink(retain_engine *e, const char *new_id, const char *email,
+                         const char *phone, int64_t at, bool *linked, int64_t *key);
+
 /* Column text as a C string or NULL. */
 const char *rt_col_text(sqlite3_stmt *st, int col);
 /* Column text copied into dst, truncated to size; SQL NULL gives "". */

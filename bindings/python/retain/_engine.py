@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, Iterator, Mapping,
-                    Optional, Sequence, Tuple, TypeVar, Union)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, Iterator, List,
+                    Mapping, Optional, Sequence, Tuple, TypeVar, Union)
 
 from . import _delivery, _journeys, _retain
 from ._convert import (Duration, Money, Time, opt_from_ms, opt_ms, require, text, to_json,
@@ -117,6 +117,18 @@ class Customers:
         if not isinstance(value, dict):
             raise TypeError("customer_export returned a non-object")
         return value
+
+    def merge(self, into: str, from_: str, now: Time) -> None:
+        """Merge customer ``from_`` into ``into`` (one person under two ids): orders,
+        events, journeys and messages move, revenue adds up, consent keeps the stricter
+        statement, and ``from_`` stays usable as an alias of ``into``. Merging a customer
+        with itself raises :class:`retain.InvalidArgument`; nothing changes on error."""
+        self._e.customer_merge(into, from_, to_ms(now, "now"))
+
+    def merges(self, id: str) -> List[Dict[str, Any]]:
+        """The merges and automatic links into this customer, oldest first: dicts with
+        ``from``, ``reason`` ("host", "email" or "phone"), ``at`` (ms), ``orders``, ``events``."""
+        return json.loads(self._e.customer_merges(id))
 
     def find(self, *, email: Optional[str] = None, phone: Optional[str] = None) -> Optional[str]:
         """The id of the customer with this e-mail address or phone number (normalized first),
@@ -355,7 +367,9 @@ class Engine:
     Options left ``None`` take libretain's defaults: ``busy_timeout_ms`` 5000,
     ``zoneinfo_dir`` "/usr/share/zoneinfo", ``default_timezone`` "UTC",
     ``default_country`` none, ``cache_kib`` 16384. ``readonly`` opens for reading
-    only: every call that writes raises :class:`retain.Misuse`.
+    only: every call that writes raises :class:`retain.Misuse`. ``autolink`` links a new
+    customer id to an existing customer with the same e-mail or phone
+    (:meth:`Customers.merge` explains what a merge keeps).
 
     Attributes:
         customers: :class:`Customers`
@@ -371,12 +385,13 @@ class Engine:
     def __init__(self, path: Union[str, "os.PathLike[str]"] = ":memory:", *,
                  busy_timeout_ms: Optional[int] = None, zoneinfo_dir: Optional[str] = None,
                  default_timezone: Optional[str] = None, default_country: Optional[str] = None,
-                 cache_kib: Optional[int] = None, readonly: bool = False) -> None:
+                 cache_kib: Optional[int] = None, readonly: bool = False,
+                 autolink: bool = False) -> None:
         self._e = _retain.Engine(os.fspath(path), busy_timeout_ms or 0,
                                  text(zoneinfo_dir, "zoneinfo_dir"),
                                  text(default_timezone, "default_timezone"),
                                  text(default_country, "default_country"), cache_kib or 0,
-                                 bool(readonly))
+                                 bool(readonly), bool(autolink))
         self.customers = Customers(self._e)
         self.consent = ConsentBook(self._e)
         self.orders = Orders(self._e)

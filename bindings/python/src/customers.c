@@ -116,6 +116,39 @@ PyObject *rp_customer_export(PyObject *op, PyObject *args)
     return res;
 }
 
+PyObject *rp_customer_merge(PyObject *op, PyObject *args)
+{
+    EngineObject *self = (EngineObject *)op;
+    const char *into, *from;
+    long long now;
+    if (!PyArg_ParseTuple(args, "ssL:customer_merge", &into, &from, &now))
+        return NULL;
+    if (rp_enter(self))
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = retain_customer_merge(self->e, into, from, now);
+    Py_END_ALLOW_THREADS
+    PyObject *res = rc ? rp_raise_engine(self, rc) : Py_NewRef(Py_None);
+    rp_leave(self);
+    return res;
+}
+
+PyObject *rp_customer_merges(PyObject *op, PyObject *args)
+{
+    EngineObject *self = (EngineObject *)op;
+    const char *id;
+    if (!PyArg_ParseTuple(args, "s:customer_merges", &id))
+        return NULL;
+    if (rp_enter(self))
+        return NULL;
+    char *json = NULL;
+    int rc = retain_customer_merges(&json, self->e, id);
+    PyObject *res = rc ? rp_raise_engine(self, rc) : rp_take_json(self, json);
+    rp_leave(self);
+    return res;
+}
+
 /* None when nobody has that e-mail address or phone number. */
 PyObject *rp_customer_find(PyObject *op, PyObject *args)
 {

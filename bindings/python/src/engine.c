@@ -134,12 +134,12 @@ static void children_close_all(EngineObject *self)
 static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = { "path", "busy_timeout_ms", "zoneinfo_dir", "default_timezone",
-                              "default_country", "cache_kib", "readonly", NULL };
+                              "default_country", "cache_kib", "readonly", "autolink", NULL };
     PyObject *path;
-    int busy = 0, cache = 0, readonly = 0;
+    int busy = 0, cache = 0, readonly = 0, autolink = 0;
     const char *zdir = NULL, *zone = NULL, *country = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|izzzip:Engine", kwlist, &path, &busy, &zdir,
-                                     &zone, &country, &cache, &readonly))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|izzzipp:Engine", kwlist, &path, &busy, &zdir,
+                                     &zone, &country, &cache, &readonly, &autolink))
         return NULL;
     const char *cpath = PyUnicode_AsUTF8(path);
     if (!cpath)
@@ -159,7 +159,7 @@ static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     opts.zoneinfo_dir = zdir;
     opts.default_timezone = zone;
     opts.default_country = country;
-    opts.flags = readonly ? RETAIN_OPEN_READONLY : 0;
+    opts.flags = (readonly ? RETAIN_OPEN_READONLY : 0) | (autolink ? RETAIN_OPEN_AUTOLINK : 0);
     char errbuf[512];
     int rc;
     retain_engine *e = NULL;
@@ -345,6 +345,9 @@ static PyMethodDef engine_methods[] = {
     { "customer_get", rp_customer_get, METH_VARARGS, "customer_get(id) -> tuple" },
     { "customer_delete", rp_customer_delete, METH_VARARGS, "customer_delete(id)" },
     { "customer_erase", rp_customer_erase, METH_VARARGS, "customer_erase(id, now)" },
+    { "customer_merge", rp_customer_merge, METH_VARARGS, "customer_merge(into, from, now)" },
+    { "customer_merges", rp_customer_merges, METH_VARARGS,
+      "customer_merges(id) -> JSON text" },
     { "customer_export", rp_customer_export, METH_VARARGS,
       "customer_export(id) -> JSON text" },
     { "customer_find", rp_customer_find, METH_VARARGS,
@@ -466,7 +469,7 @@ PyTypeObject RpEngine_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "retain._retain.Engine",
     .tp_doc = "Engine(path, busy_timeout_ms=0, zoneinfo_dir=None, default_timezone=None, "
-              "default_country=None, cache_kib=0, readonly=False)\n\n"
+              "default_country=None, cache_kib=0, readonly=False, autolink=False)\n\n"
               "A libretain engine; the low-level object behind retain.Engine.",
     .tp_basicsize = sizeof(EngineObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,

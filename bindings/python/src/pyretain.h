@@ -92,6 +92,8 @@ PyObject *rp_customer_get(PyObject *self, PyObject *args);
 PyObject *rp_customer_delete(PyObject *self, PyObject *args);
 PyObject *rp_customer_erase(PyObject *self, PyObject *args);
 PyObject *rp_customer_export(PyObject *self, PyObject *args);
+PyObject *rp_customer_merge(PyObject *self, PyObject *args);
+PyObject *rp_customer_merges(PyObject *self, PyObject *args);
 PyObject *rp_customer_find(PyObject *self, PyObject *args);
 PyObject *rp_consent_set(PyObject *self, PyObject *args);
 PyObject *rp_consent_get(PyObject *self, PyObject *args);

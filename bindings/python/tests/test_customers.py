@@ -279,3 +279,33 @@ def test_customer_erase_and_export_bad_input(engine, now):
         engine.customers.export(None)
     engine.customers.upsert("ok", email="ok@example.com", at=now)
     assert engine.customers.export("ok")["email"] == "ok@example.com"
+
+
+def test_merge_moves_orders_and_keeps_the_alias(now, later):
+    with retain.Engine() as e:
+        e.customers.upsert("web-1", email="ann@example.com", at=now)
+        e.customers.upsert("pos-7", phone="+14155550100", at=now)
+        e.orders.record("P1", customer_id="pos-7", channel="pos", placed_at=now,
+                        currency="USD", total=Decimal("7.00"))
+        e.customers.merge("web-1", "pos-7", later(days=1))
+        assert e.customers.get("pos-7").id == "web-1"
+        assert e.customers.get("web-1").phone == "+14155550100"
+        assert e.customers.get("web-1").revenue == {"USD": Decimal("7.00")}
+        [m] = e.customers.merges("web-1")
+        assert (m["from"], m["reason"], m["orders"]) == ("pos-7", "host", 1)
+        with pytest.raises(retain.InvalidArgument, match="itself"):
+            e.customers.merge("web-1", "pos-7", later(days=2))
+        with pytest.raises(retain.NotFound):
+            e.customers.merge("web-1", "nobody", later(days=2))
+
+
+def test_autolink_by_email(now):
+    with retain.Engine(autolink=True) as e:
+        e.customers.upsert("web-1", email="ann@example.com", at=now)
+        e.customers.upsert("amz-1", email="Ann@Example.com", at=now)
+        assert e.customers.get("amz-1").id == "web-1"
+        assert e.counts().customers == 1
+    with retain.Engine() as e:
+        e.customers.upsert("web-1", email="ann@example.com", at=now)
+        e.customers.upsert("amz-1", email="ann@example.com", at=now)
+        assert e.counts().customers == 2
