@@ -17,5 +17,6 @@
 #include "retain/model.h"
 #include "retain/metrics.h"
 #include "retain/refresh.h"
+#include "retain/task.h"
 
 #endif /* RETAIN_H */

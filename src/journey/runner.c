@@ -12,6 +12,7 @@
 #include "core/check.h"
 #include "store/event.h"
 #include "store/journey_store.h"
+#include "store/task_store.h"
 #include "tz/tz.h"
 #include "retain/journey.h"
 
@@ -407,7 +408,8 @@ static int do_task(retain_engine *e, const jr_journey *j, const jr_step *s, js_i
         return rt_nomem(e);
     int rc = js_log(e, in->id, s->id, t, "task", "created", json);
     if (rc == RETAIN_OK)
-        rc = rt_event_emit(e, in->customer, "task.created", t, json, in->order_key, 0);
+        rc = rt_task_create(e, in->customer, in->order_key, in->id, s->u.task.kind,
+                            s->u.task.note, "journey", json, t, NULL);
     rt_free(&e->alloc, json);
     return rc;
 }
@@ -615,6 +617,10 @@ int retain_engine_tick(retain_engine *e, int64_t now, retain_tick_stats *out)
         st.skipped += ds.skipped;
         st.deferred += ds.deferred;
     }
+    /* Tasks that found nobody on shift when they were created. */
+    int64_t assigned = 0;
+    if (rc == RETAIN_OK && (rc = rt_tx_begin(e)) == RETAIN_OK)
+        rc = rt_tx_end(e, rt_task_route_open(e, now, &assigned));
     if (out)
         *out = st;
     return rc;

@@ -188,6 +188,28 @@ static const char *const migrations[] = {
     "  orders INTEGER NOT NULL, events INTEGER NOT NULL);"
     "CREATE INDEX customer_merge_customer ON customer_merge(customer, at);"
     "CREATE INDEX customer_email_lower ON customer(lower(email));",
+
+    /* 5: agents and the tasks they work. */
+    "CREATE TABLE agent ("
+    "  id INTEGER PRIMARY KEY, ext_id TEXT NOT NULL UNIQUE, name TEXT,"
+    "  skills TEXT NOT NULL," /* ",call,chat," or "*" */
+    "  timezone TEXT, work_start INTEGER NOT NULL, work_end INTEGER NOT NULL,"
+    "  weekdays INTEGER NOT NULL, active INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE task ("
+    "  id INTEGER PRIMARY KEY,"
+    "  customer INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL, note TEXT, order_id INTEGER, instance INTEGER, source TEXT NOT NULL,"
+    "  state TEXT NOT NULL," /* open, assigned, done, cancelled */
+    "  agent INTEGER REFERENCES agent(id),"
+    "  created_at INTEGER NOT NULL, assigned_at INTEGER, done_at INTEGER,"
+    "  outcome TEXT, converted INTEGER, explored INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX task_open ON task(state, created_at, id) WHERE state IN ('open','assigned');"
+    "CREATE INDEX task_agent ON task(agent, kind, state);"
+    "CREATE INDEX task_customer ON task(customer, created_at);"
+    "CREATE TABLE task_routing (id INTEGER PRIMARY KEY CHECK (id=1),"
+    "  explore REAL NOT NULL, max_open INTEGER NOT NULL);"
+    "INSERT INTO task_routing VALUES (1, 0.1, 20);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
