@@ -31,6 +31,10 @@ static const char *const erase_sql[] = {
     " state=CASE WHEN state IN ('queued','sending') THEN 'cancelled' ELSE state END,"
     " updated_at=max(updated_at,?2) WHERE customer=?1",
     "UPDATE delivery_decision SET reason='erased' WHERE customer=?1",
+    "UPDATE task SET note=NULL, outcome=NULL,"
+    " state=CASE WHEN state IN ('open','assigned') THEN 'cancelled' ELSE state END,"
+    " done_at=CASE WHEN state IN ('open','assigned') THEN ?2 ELSE done_at END"
+    " WHERE customer=?1",
     /* The record of the erasure itself, with no personal data. Inserted
      * directly, not through rt_event_emit(): no journey may start from it. */
     "INSERT INTO event(customer,name,at,props) VALUES(?1,'customer.erased',?2,'{}')",
@@ -139,7 +143,11 @@ static const char export_sql[] =
     " 'journeys', (SELECT json_group_array(json_object('id', j.id, 'journey', j.journey,"
     "   'version', j.version, 'state', j.state, 'step', j.step, 'variant', j.variant,"
     "   'entered_at', j.entered_at, 'updated_at', j.updated_at, 'goal_at', j.goal_at,"
-    "   'exit_reason', j.exit_reason)) FROM journey_instance j WHERE j.customer=c.id))"
+    "   'exit_reason', j.exit_reason)) FROM journey_instance j WHERE j.customer=c.id),"
+    " 'tasks', (SELECT json_group_array(json_object('id', t.id, 'kind', t.kind, 'note', t.note,"
+    "   'state', t.state, 'created_at', t.created_at, 'done_at', t.done_at,"
+    "   'outcome', t.outcome)) FROM task t WHERE t.customer=c.id),"
+    " 'merged_ids', (SELECT json_group_array(ext_id) FROM customer_alias WHERE customer=c.id))"
     " FROM customer c WHERE c.id=coalesce((SELECT id FROM customer WHERE ext_id=?1),"
     "  (SELECT customer FROM customer_alias WHERE ext_id=?1))";
 

@@ -259,6 +259,24 @@ static void test_journey_task(void)
     retain_free(e, json);
 }
 
+/* An erasure clears task notes and outcomes and withdraws open tasks; an
+ * access export lists the customer's tasks. */
+static void test_erasure(void)
+{
+    customer("gone");
+    int64_t id = 0;
+    CHECK_OK(e, retain_task_create(&id, e, "gone", "call", "ask about her knee surgery", NULL,
+                                   MON));
+    char *json = NULL;
+    CHECK_OK(e, retain_customer_export(&json, e, "gone"));
+    CHECK(json && strstr(json, "\"tasks\":[{") && strstr(json, "knee surgery"));
+    retain_free(e, json);
+    CHECK_OK(e, retain_customer_erase(e, "gone", MON + HOUR));
+    CHECK_OK(e, retain_customer_export(&json, e, "gone"));
+    CHECK(json && !strstr(json, "knee surgery") && strstr(json, "\"state\":\"cancelled\""));
+    retain_free(e, json);
+}
+
 int main(void)
 {
     retain_options o = RETAIN_OPTIONS_INIT;
@@ -270,6 +288,7 @@ int main(void)
     test_explore();
     test_errors();
     test_journey_task();
+    test_erasure();
     retain_engine_close(e);
     return t_report("tasks");
 }
