@@ -18,5 +18,6 @@
 #include "retain/metrics.h"
 #include "retain/refresh.h"
 #include "retain/task.h"
+#include "retain/coupon.h"
 
 #endif /* RETAIN_H */

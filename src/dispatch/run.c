@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/check.h"
 #include "core/text.h"
+#include "domain/domain.h"
 
 #include <string.h>
 
@@ -84,6 +85,18 @@ static int claim_one(retain_engine *e, const rt_transport_slot *slot, const rt_p
         if ((rc = ob_hold(e, r->id, g.not_before, g.reason, now)))
             return rc;
         return decide(e, r, now, "send", "deferred", g.not_before, g.rule, g.reason);
+    }
+    /* A code that stopped working since the message was queued (expired,
+     * used up, revoked) is never handed to the customer. */
+    bool coupon_ok = true;
+    char why[200];
+    if ((rc = rt_coupon_message_check(e, r->id, now, &coupon_ok, why, sizeof why)))
+        return rc;
+    if (!coupon_ok) {
+        st->skipped++;
+        if ((rc = ob_finish(e, r->id, "skipped", why, now)))
+            return rc;
+        return decide(e, r, now, "send", "skipped", INT64_MIN, "coupon", why);
     }
     c->attempt = r->attempts + 1;
     c->old_not_before = r->not_before;

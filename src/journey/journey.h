@@ -13,7 +13,8 @@
 typedef struct jr_cond jr_cond; /* a compiled rule with its source location */
 
 typedef enum jr_kind {
-    JR_SEND, JR_WAIT, JR_WAIT_FOR, JR_BRANCH, JR_SPLIT, JR_GOTO, JR_EXIT, JR_SET, JR_TASK
+    JR_SEND, JR_WAIT, JR_WAIT_FOR, JR_BRANCH, JR_SPLIT, JR_GOTO, JR_EXIT, JR_SET, JR_TASK,
+    JR_COUPON
 } jr_kind;
 
 typedef enum jr_entry { JR_ENTRY_ONCE, JR_ENTRY_ONCE_PER_ORDER, JR_ENTRY_ALWAYS, JR_ENTRY_COOLDOWN } jr_entry;
@@ -63,6 +64,10 @@ typedef struct jr_step {
         struct {
             char *kind, *note;
         } task;
+        struct {
+            char *campaign;
+            int on_invalid; /* step index when no working code can be sent */
+        } coupon;
     } u;
 } jr_step;
 

@@ -8,6 +8,7 @@
 #include "core/check.h"
 #include "core/text.h"
 #include "policy/policy.h"
+#include "domain/domain.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -212,11 +213,29 @@ static void want_ref(loader *L, refs *r, const yn *at, int *slot)
 
 static const char *const step_keys[] = {
     "id", "when", "wait", "send", "wait_for", "branch", "split", "goto", "exit", "set", "task",
-    "description", NULL,
+    "coupon", "description", NULL,
 };
 static const char *const action_keys[] = {
-    "send", "wait_for", "branch", "split", "exit", "set", "task", NULL,
+    "send", "wait_for", "branch", "split", "exit", "set", "task", "coupon", NULL,
 };
+
+static void load_coupon(loader *L, const yn *v, jr_step *s, refs *r)
+{
+    static const char *const keys[] = { "campaign", "on_invalid", NULL };
+    s->kind = JR_COUPON;
+    s->u.coupon.on_invalid = -1;
+    if (v->type != YN_MAP) {
+        diag(L, v, "coupon must be a mapping with campaign and on_invalid");
+        return;
+    }
+    check_keys(L, v, "coupon", keys);
+    const yn *c = yn_get(v, "campaign"), *inv = yn_get(v, "on_invalid");
+    if (!c) diag(L, v, "coupon needs a campaign");
+    else s->u.coupon.campaign = name_of(L, c, "coupon.campaign");
+    /* Required: a customer must never be told about a code that does not work. */
+    if (!inv) diag(L, v, "coupon needs on_invalid: the step to take when no working code can be sent");
+    else want_ref(L, r, inv, &s->u.coupon.on_invalid);
+}
 
 static void load_wait(loader *L, const yn *w, jr_step *s)
 {
@@ -451,6 +470,8 @@ static void load_step(loader *L, const yn *m, jr_step *s, refs *r)
             if (n && is_scalar(L, n, "task.note"))
                 s->u.task.note = dup(L, n->str);
         }
+    } else if ((v = yn_get(m, "coupon"))) {
+        load_coupon(L, v, s, r);
     } else if (yn_get(m, "goto")) {
         s->kind = JR_GOTO;
     } else if (!wt) {
@@ -462,7 +483,7 @@ static void load_step(loader *L, const yn *m, jr_step *s, refs *r)
             diag(L, m, "step has no action (did you mean \"%s\"?)", s2);
         else
             diag(L, m, "step has no action: use send, wait, wait_for, branch, split, goto, "
-                       "exit, set or task");
+                       "exit, set, task or coupon");
     }
     const yn *g = yn_get(m, "goto");
     if (g) {
@@ -527,6 +548,8 @@ static int successors(const jr_journey *j, int k, int *out)
         out[n++] = k + 1; /* a guarded step that is passed over */
     if (s->kind == JR_WAIT_FOR && s->u.wait_for.on_timeout >= 0)
         out[n++] = s->u.wait_for.on_timeout;
+    if (s->kind == JR_COUPON && s->u.coupon.on_invalid >= 0)
+        out[n++] = s->u.coupon.on_invalid;
     return n;
 }
 
@@ -754,6 +777,17 @@ static jr_journey *load_journey(loader *L, const yn *m)
         for (int k = 0; k < j->nsteps; k++) {
             jr_step *s = &j->steps[k];
             char why[200];
+            if (s->kind == JR_COUPON) {
+                bool forbidden = false;
+                if (rt_coupon_forbidden_channel(L->e, sc->items[c]->str, &forbidden, why,
+                                                sizeof why) != RETAIN_OK)
+                    diag(L, v->items[k], "checking the %s marketplace policy: %s",
+                         sc->items[c]->str, L->e->errmsg);
+                else if (forbidden)
+                    diag(L, v->items[k], "step \"%s\" can never issue a coupon: %s",
+                         s->id ? s->id : "?", why);
+                continue;
+            }
             if (s->kind != JR_SEND || !s->u.send.category)
                 continue;
             why[0] = '\0';
@@ -869,6 +903,9 @@ static void free_step(retain_engine *e, jr_step *s)
     case JR_TASK:
         rt_free(&e->alloc, s->u.task.kind);
         rt_free(&e->alloc, s->u.task.note);
+        break;
+    case JR_COUPON:
+        rt_free(&e->alloc, s->u.coupon.campaign);
         break;
     default:
         break;

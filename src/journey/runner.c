@@ -10,6 +10,7 @@
 #include "journey.h"
 #include "core/buf.h"
 #include "core/check.h"
+#include "domain/domain.h"
 #include "store/event.h"
 #include "store/journey_store.h"
 #include "store/task_store.h"
@@ -268,8 +269,44 @@ static void finish(js_inst *in, const char *state, const char *reason)
     in->wait_event[0] = '\0';
 }
 
+/* A log detail {"reason": why} (JSON-escaped). */
+static int log_reason(retain_engine *e, const js_inst *in, const char *step, int64_t t,
+                      const char *kind, const char *outcome, const char *why)
+{
+    rt_buf b;
+    rt_buf_init(&b, &e->alloc);
+    rt_buf_puts(&b, "{\"reason\":");
+    rt_buf_json_str(&b, why);
+    rt_buf_putc(&b, '}');
+    char *json = NULL;
+    if (rt_buf_finish(&b, &json))
+        return rt_nomem(e);
+    int rc = js_log(e, in->id, step, t, kind, outcome, json);
+    rt_free(&e->alloc, json);
+    return rc;
+}
+
+/* The code the instance's coupon step issued, for this send: *extra is its
+ * payload patch while it works. A code that stopped working before any
+ * message carried it skips the send and takes the coupon step's on_invalid
+ * (*skip, *next); once delivered, later sends simply go without it. */
+static int send_coupon(retain_engine *e, const jr_journey *j, const jr_step *s, js_inst *in,
+                       int64_t t, rt_step_coupon *sc, char **extra, bool *skip, int *next)
+{
+    bool found = false;
+    *skip = false;
+    int rc = rt_coupon_of_instance(e, in->id, t, &found, sc, extra);
+    if (rc || !found || sc->reason == RETAIN_COUPON_VALID || sc->delivered)
+        return rc;
+    *skip = true;
+    int k = jr_step_index(j, sc->step);
+    if (k >= 0 && j->steps[k].kind == JR_COUPON)
+        *next = j->steps[k].u.coupon.on_invalid;
+    return log_reason(e, in, s->id, t, "send", "skipped", sc->why);
+}
+
 static int do_send(retain_engine *e, const jr_journey *j, const jr_step *s, js_inst *in,
-                   int64_t t, int64_t now, retain_tick_stats *st)
+                   int64_t t, int64_t now, retain_tick_stats *st, int *next)
 {
     char detail[400];
     if (now - t > j->stale_after_ms) {
@@ -278,6 +315,15 @@ static int do_send(retain_engine *e, const jr_journey *j, const jr_step *s, js_i
         if (st)
             st->skipped++;
         return js_log(e, in->id, s->id, t, "send", "skipped", detail);
+    }
+    rt_step_coupon sc;
+    char *extra = NULL;
+    bool skip = false;
+    int rc = send_coupon(e, j, s, in, t, &sc, &extra, &skip, next);
+    if (rc || skip) {
+        if (skip && st)
+            st->skipped++;
+        return rc;
     }
     rt_send_request req;
     memset(&req, 0, sizeof req);
@@ -296,9 +342,14 @@ static int do_send(retain_engine *e, const jr_journey *j, const jr_step *s, js_i
     req.on_cap = s->u.send.on_cap;
     req.order_key = in->order_key;
     req.shipment_key = in->shipment_key;
+    req.extra_json = extra;
     rt_gate_result g;
     memset(&g, 0, sizeof g);
-    int rc = rt_dispatch_enqueue(e, &req, now, &g);
+    rc = rt_dispatch_enqueue(e, &req, now, &g);
+    bool carries = extra != NULL;
+    rt_free(&e->alloc, extra);
+    if (rc == RETAIN_OK && carries && g.message_id && g.decision != RT_GATE_SKIPPED)
+        rc = rt_coupon_message_queued(e, g.message_id, sc.id);
     if (rc)
         return rc;
     rt_buf b;
@@ -414,6 +465,33 @@ static int do_task(retain_engine *e, const jr_journey *j, const jr_step *s, js_i
     return rc;
 }
 
+/* Issue the step's code, unless the order's marketplace forbids promo
+ * codes or the campaign cannot give this customer one that works: then
+ * the instance goes to on_invalid. */
+static int do_coupon(retain_engine *e, const jr_step *s, js_inst *in, int64_t t, int *next)
+{
+    char why[200];
+    bool forbidden = false;
+    int rc = rt_coupon_forbidden(e, in->order_key, &forbidden, why, sizeof why);
+    if (rc)
+        return rc;
+    if (forbidden) {
+        *next = s->u.coupon.on_invalid;
+        return log_reason(e, in, s->id, t, "coupon", "blocked", why);
+    }
+    rt_step_coupon sc;
+    if ((rc = rt_coupon_issue_step(e, s->u.coupon.campaign, in->customer, in->id, s->id, t, &sc)))
+        return rc;
+    if (sc.reason != RETAIN_COUPON_VALID) {
+        *next = s->u.coupon.on_invalid;
+        return log_reason(e, in, s->id, t, "coupon", "invalid", sc.why);
+    }
+    char detail[200];
+    rt_format(detail, sizeof detail, "{\"code\":\"%s\",\"campaign\":\"%s\"}", sc.code,
+              s->u.coupon.campaign);
+    return js_log(e, in->id, s->id, t, "coupon", "issued", detail);
+}
+
 /* Move an instance of an older version to the current one when its step
  * exists there; otherwise it finishes on its own version. */
 static const jr_journey *migrate(retain_engine *e, const jr_journey *j, js_inst *in, int64_t t)
@@ -493,7 +571,7 @@ static int advance(retain_engine *e, js_inst *in, int64_t now, retain_tick_stats
             st->steps++;
         switch (s->kind) {
         case JR_SEND:
-            rc = do_send(e, j, s, in, t, now, st);
+            rc = do_send(e, j, s, in, t, now, st, &next);
             break;
         case JR_WAIT:
         case JR_GOTO:
@@ -551,6 +629,9 @@ static int advance(retain_engine *e, js_inst *in, int64_t now, retain_tick_stats
             break;
         case JR_TASK:
             rc = do_task(e, j, s, in, t);
+            break;
+        case JR_COUPON:
+            rc = do_coupon(e, s, in, t, &next);
             break;
         }
         if (rc)

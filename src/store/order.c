@@ -7,6 +7,7 @@
 #include "order_internal.h"
 #include "core/arena.h"
 #include "core/check.h"
+#include "domain/domain.h"
 #include "retain/customer.h"
 #include "retain/order.h"
 
@@ -349,14 +350,18 @@ static int record(retain_engine *e, const retain_order *o)
     if ((rc = find_order(e, o->id, &x, &found)))
         return rc;
     const char *status = o->status ? o->status : (found ? x.status : "placed");
-    if (!found)
-        return insert_order(e, cust, o, status);
-    if (x.customer != cust)
+    if (found && x.customer != cust)
         return rt_error(e, RETAIN_ECONFLICT,
                         "order \"%s\" already belongs to another customer; "
                         "use retain_customer_merge to move orders",
                         o->id);
-    return update_order(e, &x, o, status);
+    rc = found ? update_order(e, &x, o, status) : insert_order(e, cust, o, status);
+    if (rc || !o->coupon)
+        return rc;
+    /* A code the order carries counts as redeemed (once per order). */
+    if (!found && ((rc = find_order(e, o->id, &x, &found)) || !found))
+        return rc ? rc : rt_error(e, RETAIN_EINTERNAL, "order \"%s\" vanished", o->id);
+    return rt_coupon_on_order(e, o->coupon, cust, o->id, x.key, o->placed_at);
 }
 
 int retain_order_record(retain_engine *e, const retain_order *o)

@@ -210,6 +210,58 @@ static const char *const migrations[] = {
     "CREATE TABLE task_routing (id INTEGER PRIMARY KEY CHECK (id=1),"
     "  explore REAL NOT NULL, max_open INTEGER NOT NULL);"
     "INSERT INTO task_routing VALUES (1, 0.1, 20);",
+
+    /* 6: coupons (campaigns, issued codes, redemptions) and feedback answers
+     * with the escalation setting. A campaign's `drawn` counts the random
+     * draws made for it, so a seeded generator never repeats a draw. */
+    "CREATE TABLE coupon_campaign ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  prefix TEXT NOT NULL, code_length INTEGER NOT NULL,"
+    "  kind INTEGER NOT NULL, percent INTEGER, amount INTEGER, currency TEXT,"
+    "  min_total INTEGER NOT NULL, min_currency TEXT,"
+    "  expires_at INTEGER, valid_for_ms INTEGER NOT NULL,"
+    "  max_uses INTEGER NOT NULL, per_customer INTEGER NOT NULL,"
+    "  channels TEXT NOT NULL," /* ",web,pos," or "" for any */
+    "  drawn INTEGER NOT NULL DEFAULT 0, defined_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE coupon ("
+    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE,"
+    "  campaign INTEGER NOT NULL REFERENCES coupon_campaign(id) ON DELETE CASCADE,"
+    "  customer INTEGER REFERENCES customer(id) ON DELETE CASCADE,"
+    "  issued_at INTEGER NOT NULL, expires_at INTEGER,"
+    "  uses INTEGER NOT NULL DEFAULT 0,"
+    "  revoked_at INTEGER, revoke_reason TEXT,"
+    "  instance INTEGER, step TEXT"
+    ");"
+    "CREATE INDEX coupon_instance ON coupon(instance) WHERE instance IS NOT NULL;"
+    "CREATE INDEX coupon_customer ON coupon(customer, campaign);"
+    "CREATE TABLE coupon_redemption ("
+    "  coupon INTEGER NOT NULL REFERENCES coupon(id) ON DELETE CASCADE,"
+    "  order_ext TEXT NOT NULL,"
+    "  customer INTEGER REFERENCES customer(id) ON DELETE CASCADE,"
+    "  campaign INTEGER NOT NULL, at INTEGER NOT NULL,"
+    "  PRIMARY KEY (coupon, order_ext)) WITHOUT ROWID;"
+    "CREATE INDEX coupon_redemption_customer ON coupon_redemption(customer, campaign);"
+    /* Messages queued with a code in their payload: checked again before sending. */
+    "CREATE TABLE coupon_message ("
+    "  message INTEGER PRIMARY KEY REFERENCES outbox(id) ON DELETE CASCADE,"
+    "  coupon INTEGER NOT NULL REFERENCES coupon(id) ON DELETE CASCADE);"
+    "CREATE INDEX coupon_message_coupon ON coupon_message(coupon);"
+    "CREATE TABLE feedback ("
+    "  id INTEGER PRIMARY KEY,"
+    "  customer INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,"
+    "  order_id INTEGER REFERENCES orders(id) ON DELETE SET NULL,"
+    "  score INTEGER NOT NULL, scale_min INTEGER NOT NULL, comment TEXT,"
+    "  at INTEGER NOT NULL, journey TEXT, variant TEXT,"
+    "  escalated INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX feedback_at ON feedback(at);"
+    "CREATE INDEX feedback_customer ON feedback(customer, at);"
+    "CREATE TABLE feedback_config ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  escalate_at INTEGER NOT NULL, task_kind TEXT NOT NULL, task_note TEXT"
+    ");"
+    "INSERT INTO feedback_config VALUES (1, 6, 'call', 'Low feedback score: call the customer');",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
