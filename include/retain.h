@@ -19,5 +19,6 @@
 #include "retain/refresh.h"
 #include "retain/task.h"
 #include "retain/coupon.h"
+#include "retain/feedback.h"
 
 #endif /* RETAIN_H */
