@@ -117,6 +117,11 @@ int rt_coupon_of_instance(retain_engine *e, int64_t instance, int64_t at, bool *
     return json ? payload_of(e, &k, &c, json) : RETAIN_OK;
 }
 
+int rt_coupon_drop(retain_engine *e, int64_t coupon, int64_t at)
+{
+    return cs_coupon_drop(e, coupon, at);
+}
+
 int rt_coupon_message_queued(retain_engine *e, int64_t message, int64_t coupon)
 {
     return cs_coupon_message_add(e, message, coupon);

@@ -37,6 +37,10 @@ int rt_coupon_issue_step(retain_engine *e, const char *campaign, int64_t custome
 int rt_coupon_of_instance(retain_engine *e, int64_t instance, int64_t at, bool *found,
                           rt_step_coupon *out, char **json);
 
+/* The instance gives up coupon row `coupon` at `at`: later sends of the
+ * instance no longer look at it. */
+int rt_coupon_drop(retain_engine *e, int64_t coupon, int64_t at);
+
 /* Message row `message` was queued with coupon row `coupon` in its payload. */
 int rt_coupon_message_queued(retain_engine *e, int64_t message, int64_t coupon);
 

@@ -299,6 +299,8 @@ static int send_coupon(retain_engine *e, const jr_journey *j, const jr_step *s, 
     if (rc || !found || sc->reason == RETAIN_COUPON_VALID || sc->delivered)
         return rc;
     *skip = true;
+    if ((rc = rt_coupon_drop(e, sc->id, t)))
+        return rc;
     int k = jr_step_index(j, sc->step);
     if (k >= 0 && j->steps[k].kind == JR_COUPON)
         *next = j->steps[k].u.coupon.on_invalid;

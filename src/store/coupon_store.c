@@ -208,7 +208,8 @@ int cs_coupon_get(retain_engine *e, const char *code, cs_coupon *out, bool *foun
 
 int cs_coupon_of_instance(retain_engine *e, int64_t instance, cs_coupon *out, bool *found)
 {
-    static const char sql[] = COUPON_COLS " WHERE k.instance=?1 ORDER BY k.id DESC LIMIT 1";
+    static const char sql[] =
+        COUPON_COLS " WHERE k.instance=?1 AND k.dropped_at IS NULL ORDER BY k.id DESC LIMIT 1";
     sqlite3_stmt *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
@@ -239,6 +240,18 @@ int cs_coupon_of_message(retain_engine *e, int64_t message, cs_coupon *out, bool
         return rc;
     sqlite3_bind_int64(st, 1, message);
     return coupon_row(e, st, out, found);
+}
+
+int cs_coupon_drop(retain_engine *e, int64_t id, int64_t at)
+{
+    static const char sql[] = "UPDATE coupon SET dropped_at=?2 WHERE id=?1";
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, at);
+    return step_done(e, st, "dropping a coupon");
 }
 
 int cs_coupon_revoke(retain_engine *e, int64_t id, int64_t at, const char *reason)

@@ -57,8 +57,11 @@ int cs_code_exists(retain_engine *e, const char *code, bool *exists);
 int cs_coupon_insert(retain_engine *e, const cs_coupon *c, int64_t *id);
 /* *found false when the code is unknown (no error). */
 int cs_coupon_get(retain_engine *e, const char *code, cs_coupon *out, bool *found);
-/* The latest code issued by journey instance `instance`; *found false if none. */
+/* The latest code issued by journey instance `instance` and not dropped;
+ * *found false if none. */
 int cs_coupon_of_instance(retain_engine *e, int64_t instance, cs_coupon *out, bool *found);
+/* The instance gave the code up (it stopped working before it was sent). */
+int cs_coupon_drop(retain_engine *e, int64_t id, int64_t at);
 int cs_coupon_revoke(retain_engine *e, int64_t id, int64_t at, const char *reason);
 
 /* Message `message` carries code `coupon`; the code of a message, if any. */

@@ -59,8 +59,10 @@ int fs_attribution(retain_engine *e, int64_t customer, int64_t order_key, int64_
 {
     static const char sql[] =
         "SELECT i.journey, i.variant FROM outbox o JOIN journey_instance i ON i.id=o.instance"
+        " LEFT JOIN event ev ON ev.id=i.trigger_event"
         " WHERE o.customer=?1 AND o.category='feedback' AND o.due_at<=?3"
         "  AND (?2=0 OR o.order_id=?2)"
+        "  AND coalesce(ev.name,'')<>'feedback.received'"
         " ORDER BY o.due_at DESC, o.id DESC LIMIT 1";
     journey[0] = variant[0] = '\0';
     sqlite3_stmt *st;

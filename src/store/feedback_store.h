@@ -20,7 +20,8 @@ int fs_config_put(retain_engine *e, const fs_config *c);
 int fs_order_key(retain_engine *e, const char *order_ext, int64_t *key);
 
 /* The journey and variant of the latest feedback-category message queued
- * for the customer (for that order when order_key != 0) at or before `at`:
+ * for the customer (for that order when order_key != 0) at or before `at`
+ * by a journey that no answer started (acknowledgements are not requests):
  * the request this answer responds to. "" when none. */
 int fs_attribution(retain_engine *e, int64_t customer, int64_t order_key, int64_t at,
                    char journey[65], char variant[65]);

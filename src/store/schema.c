@@ -231,7 +231,8 @@ static const char *const migrations[] = {
     "  issued_at INTEGER NOT NULL, expires_at INTEGER,"
     "  uses INTEGER NOT NULL DEFAULT 0,"
     "  revoked_at INTEGER, revoke_reason TEXT,"
-    "  instance INTEGER, step TEXT"
+    "  instance INTEGER, step TEXT,"
+    "  dropped_at INTEGER" /* the instance gave it up: it stopped working before it was sent */
     ");"
     "CREATE INDEX coupon_instance ON coupon(instance) WHERE instance IS NOT NULL;"
     "CREATE INDEX coupon_customer ON coupon(customer, campaign);"
