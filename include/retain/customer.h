@@ -109,7 +109,8 @@ RETAIN_API int retain_customer_find(char **id_out, retain_engine *e, const char 
  * Erase everything personal held about a customer, in one transaction:
  * e-mail, phone, name, zone, locale and attributes; consent records; order
  * and event attributes; shipment tracking data and details; message
- * payloads, recipient addresses and provider reasons; journey step details.
+ * payloads, recipient addresses and provider reasons; journey step details;
+ * feedback comments (scores stay, for the metrics).
  * Queued messages are cancelled and active journeys exit ("erased").
  * Anonymous aggregates stay (the customer row id, order totals, currencies,
  * dates, states and counts) so metrics are unchanged; the erasure is
@@ -129,8 +130,8 @@ RETAIN_API int retain_customer_erase(retain_engine *e, const char *id, int64_t n
 /**
  * Everything held about a customer as one JSON object (for access
  * requests): profile, revenue, consents, orders with lines and shipments,
- * events, messages with payloads, and journey instances. Free *json_out
- * with retain_free(). Unknown id: RETAIN_ENOTFOUND.
+ * events, messages with payloads, journey instances, feedback answers and
+ * coupon codes. Free *json_out with retain_free(). Unknown id: RETAIN_ENOTFOUND.
  */
 RETAIN_API int retain_customer_export(char **json_out, retain_engine *e, const char *id);
 

@@ -35,6 +35,7 @@ static const char *const erase_sql[] = {
     " state=CASE WHEN state IN ('open','assigned') THEN 'cancelled' ELSE state END,"
     " done_at=CASE WHEN state IN ('open','assigned') THEN ?2 ELSE done_at END"
     " WHERE customer=?1",
+    "UPDATE feedback SET comment=NULL WHERE customer=?1",
     /* The record of the erasure itself, with no personal data. Inserted
      * directly, not through rt_event_emit(): no journey may start from it. */
     "INSERT INTO event(customer,name,at,props) VALUES(?1,'customer.erased',?2,'{}')",
@@ -147,7 +148,13 @@ static const char export_sql[] =
     " 'tasks', (SELECT json_group_array(json_object('id', t.id, 'kind', t.kind, 'note', t.note,"
     "   'state', t.state, 'created_at', t.created_at, 'done_at', t.done_at,"
     "   'outcome', t.outcome)) FROM task t WHERE t.customer=c.id),"
-    " 'merged_ids', (SELECT json_group_array(ext_id) FROM customer_alias WHERE customer=c.id))"
+    " 'merged_ids', (SELECT json_group_array(ext_id) FROM customer_alias WHERE customer=c.id),"
+    " 'feedback', (SELECT json_group_array(json_object('score', f.score, 'scale_min',"
+    "   f.scale_min, 'comment', f.comment, 'at', f.at, 'journey', f.journey,"
+    "   'variant', f.variant, 'escalated', f.escalated)) FROM feedback f WHERE f.customer=c.id),"
+    " 'coupons', (SELECT json_group_array(json_object('code', k.code, 'issued_at', k.issued_at,"
+    "   'expires_at', k.expires_at, 'uses', k.uses, 'revoked_at', k.revoked_at))"
+    "   FROM coupon k WHERE k.customer=c.id))"
     " FROM customer c WHERE c.id=coalesce((SELECT id FROM customer WHERE ext_id=?1),"
     "  (SELECT customer FROM customer_alias WHERE ext_id=?1))";
 

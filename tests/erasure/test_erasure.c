@@ -80,6 +80,9 @@ static void populate(retain_engine *e, const char *id)
     }
     CHECK_OK(e, retain_event_track(e, id, "page.viewed", T0 + HOUR,
                                    "{\"contact\":\"" EMAIL "\",\"tel\":\"" PHONE "\"}", NULL));
+    /* A feedback comment is personal data too. */
+    CHECK_OK(e, retain_feedback_record(e, id, oid, 8, RETAIN_SCALE_0_10, "reply to " EMAIL,
+                                       T0 + 2 * HOUR));
     /* Journeys start and queue messages addressed to EMAIL. */
     CHECK_OK(e, retain_engine_tick(e, T0 + 3 * DAY, NULL));
 }
@@ -106,7 +109,8 @@ static void basic_path(retain_engine *e, const char *id, const char *path)
     CHECK_OK(e, retain_customer_export(&exp, e, id));
     CHECK(exp && strstr(exp, EMAIL) && strstr(exp, PHONE) && strstr(exp, NAME));
     CHECK(exp && strstr(exp, "\"orders\":[{") && strstr(exp, "\"messages\":[{") &&
-          strstr(exp, "\"journeys\":[{") && strstr(exp, "\"consents\":[{"));
+          strstr(exp, "\"journeys\":[{") && strstr(exp, "\"consents\":[{") &&
+          strstr(exp, "\"feedback\":[{\"score\":8"));
     retain_free(e, exp);
     if (path) { /* the bytes are really there before: the scan can fail */
         CHECK_OK(e, retain_engine_tick(e, T0 + 3 * DAY, NULL));
