@@ -62,6 +62,12 @@ FEATURES = {
         'retain_journey_conversion_json',
     ]),
     'refresh': ('retain/refresh.h', ['retain_model_refresh']),
+    'domain': ('retain/feedback.h', [
+        'retain_coupon_campaign_define', 'retain_coupon_campaigns_load', 'retain_coupon_seed',
+        'retain_coupon_issue', 'retain_coupon_validate', 'retain_coupon_redeem',
+        'retain_coupon_revoke', 'retain_coupon_reason_name', 'retain_feedback_record',
+        'retain_feedback_configure', 'retain_feedback_metrics_json',
+    ]),
 }
 
 _FILES_CALL = re.compile(r'\bfiles\s*\(([^)]*)\)', re.S)

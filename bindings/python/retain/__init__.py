@@ -40,6 +40,7 @@ from ._errors import (Busy, Conflict, ConstraintError, DatabaseIOError, Diagnost
                       OutOfMemory, ParseError, Unsupported, UserAbort, _make)
 from ._journeys import Journeys, Outlook, TickStats, Touchpoint
 from ._metrics import Metrics, MetricsResult, Period
+from ._domain import Coupons, CouponCheck, CouponReason, Feedback, FeedbackBy, Scale
 from ._refresh import EngineModels, RefreshResult
 from ._policy import Cap, Caps, Policy, Profiles, QuietHours, QuietHoursBook
 from ._types import (Consent, ConsentStatus, Counts, Customer, Event, ImportStats, Order,
@@ -64,6 +65,8 @@ __all__ = [
     "Metrics", "MetricsResult", "Period",
     # model refresh
     "EngineModels", "RefreshResult",
+    # coupons and feedback
+    "Coupons", "CouponCheck", "CouponReason", "Feedback", "FeedbackBy", "Scale",
     # records
     "Consent", "ConsentStatus", "Counts", "Customer", "Event", "ImportStats", "Order",
     "OrderLine", "Shipment", "ShipmentEvent", "StatusChange",
@@ -76,6 +79,7 @@ __all__ = [
     "currency_digits",
     "version", "version_info", "schema_version", "errstr", "HAVE_MODELS", "HAVE_RULES",
     "HAVE_JOURNEYS", "HAVE_DELIVERY", "HAVE_POLICY", "HAVE_METRICS", "HAVE_REFRESH",
+    "HAVE_DOMAIN",
     "__version__", "models", "rules",
 ]
 
@@ -108,6 +112,8 @@ HAVE_POLICY: bool = bool(_retain.HAVE_POLICY)
 HAVE_METRICS: bool = bool(_retain.HAVE_METRICS)
 #: True when this build binds the model refresh (retain/refresh.h): engine.models.refresh().
 HAVE_REFRESH: bool = bool(_retain.HAVE_REFRESH)
+#: Coupons and feedback (``engine.coupons``, ``engine.feedback``) are bound.
+HAVE_DOMAIN: bool = bool(_retain.HAVE_DOMAIN)
 
 
 def schema_version() -> int:

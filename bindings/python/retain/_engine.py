@@ -14,6 +14,7 @@ from ._convert import (Duration, Money, Time, opt_from_ms, opt_ms, require, text
 from ._delivery import Messages, Outbox, Transport
 from ._journeys import Journeys, TickStats, Touchpoint
 from ._metrics import Metrics
+from ._domain import Coupons, Feedback
 from ._refresh import EngineModels
 from ._policy import Policy
 from ._errors import EngineClosed, InvalidArgument, NotFound
@@ -377,10 +378,13 @@ class Engine:
         orders: :class:`Orders`
         shipments: :class:`Shipments`
         events: :class:`Events`
+        coupons: :class:`retain.Coupons`
+        feedback: :class:`retain.Feedback`
     """
 
     __slots__ = ("_e", "customers", "consent", "orders", "shipments", "events", "journeys",
-                 "outbox", "messages", "policy", "metrics", "models", "__weakref__")
+                 "outbox", "messages", "policy", "metrics", "models", "coupons", "feedback",
+                 "__weakref__")
 
     def __init__(self, path: Union[str, "os.PathLike[str]"] = ":memory:", *,
                  busy_timeout_ms: Optional[int] = None, zoneinfo_dir: Optional[str] = None,
@@ -403,6 +407,8 @@ class Engine:
         self.policy = Policy(self._e)
         self.metrics = Metrics(self._e)
         self.models = EngineModels(self._e)
+        self.coupons = Coupons(self._e)
+        self.feedback = Feedback(self._e)
 
     @property
     def path(self) -> str:

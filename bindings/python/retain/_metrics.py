@@ -80,7 +80,7 @@ class MetricsResult(dict):  # type: ignore[type-arg]
                                 "revenue": rev[k] if rev else None})
             return out
         key = {"churn": "periods", "rfm_scores": "rows", "rfm_from_store": "rows",
-               "conversion": "rows"}.get(self.kind)
+               "conversion": "rows", "feedback": "rows"}.get(self.kind)
         if key is None:
             return [_flat(self)]
         return [dict(r) for r in self.get(key, [])]

@@ -450,6 +450,27 @@ static PyMethodDef engine_methods[] = {
     { "metrics_conversion", rp_metrics_conversion, METH_VARARGS,
       "metrics_conversion(journey, since, window_ms, as_of) -> JSON text" },
 #endif
+#ifdef RETAIN_PY_HAVE_DOMAIN
+    { "coupon_campaign_define", rp_coupon_campaign_define, METH_VARARGS,
+      "coupon_campaign_define(name, prefix, code_length, kind, percent_or_amount, currency, "
+      "min_total, min_currency, expires_at, valid_for_ms, max_uses, per_customer, channels, now)" },
+    { "coupon_campaigns_load", rp_coupon_campaigns_load, METH_VARARGS,
+      "coupon_campaigns_load(yaml, origin, now)" },
+    { "coupon_seed", rp_coupon_seed, METH_VARARGS, "coupon_seed(secret_bytes)" },
+    { "coupon_issue", rp_coupon_issue, METH_VARARGS,
+      "coupon_issue(campaign, customer_id, now) -> code" },
+    { "coupon_validate", rp_coupon_validate, METH_VARARGS,
+      "coupon_validate(code, customer_id, amount, currency, channel, now) -> check tuple" },
+    { "coupon_redeem", rp_coupon_redeem, METH_VARARGS,
+      "coupon_redeem(code, customer_id, order_id, amount, currency, channel, now) -> check tuple" },
+    { "coupon_revoke", rp_coupon_revoke, METH_VARARGS, "coupon_revoke(code, reason, now)" },
+    { "feedback_record", rp_feedback_record, METH_VARARGS,
+      "feedback_record(customer_id, order_id, score, scale, comment, at)" },
+    { "feedback_configure", rp_feedback_configure, METH_VARARGS,
+      "feedback_configure(escalate_at, task_kind, task_note)" },
+    { "feedback_metrics", rp_feedback_metrics, METH_VARARGS,
+      "feedback_metrics(by, period, since, as_of) -> JSON text" },
+#endif
 #ifdef RETAIN_PY_HAVE_REFRESH
     { "model_refresh", rp_model_refresh, METH_VARARGS,
       "model_refresh(now, currency, unit, purchase_model, horizon_months, "

@@ -149,6 +149,11 @@ static const struct { const char *name; int value; } int_constants[] = {
 #else
     { "HAVE_METRICS", 0 },
 #endif
+#ifdef RETAIN_PY_HAVE_DOMAIN
+    { "HAVE_DOMAIN", 1 },
+#else
+    { "HAVE_DOMAIN", 0 },
+#endif
 };
 
 PyMODINIT_FUNC PyInit__retain(void);

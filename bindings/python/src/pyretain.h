@@ -171,6 +171,20 @@ PyObject *rp_metrics_conversion(PyObject *self, PyObject *args);
 int rp_metrics_init(PyObject *module);
 #endif
 
+#ifdef RETAIN_PY_HAVE_DOMAIN
+/* domain.c */
+PyObject *rp_coupon_campaign_define(PyObject *self, PyObject *args);
+PyObject *rp_coupon_campaigns_load(PyObject *self, PyObject *args);
+PyObject *rp_coupon_seed(PyObject *self, PyObject *args);
+PyObject *rp_coupon_issue(PyObject *self, PyObject *args);
+PyObject *rp_coupon_validate(PyObject *self, PyObject *args);
+PyObject *rp_coupon_redeem(PyObject *self, PyObject *args);
+PyObject *rp_coupon_revoke(PyObject *self, PyObject *args);
+PyObject *rp_feedback_record(PyObject *self, PyObject *args);
+PyObject *rp_feedback_configure(PyObject *self, PyObject *args);
+PyObject *rp_feedback_metrics(PyObject *self, PyObject *args);
+#endif
+
 #ifdef RETAIN_PY_HAVE_REFRESH
 /* refresh.c */
 PyObject *rp_model_refresh(PyObject *self, PyObject *args);
