@@ -159,6 +159,7 @@ class FeedbackBy(enum.IntEnum):
 
     @classmethod
     def parse(cls, value: Union["FeedbackBy", int, str]) -> "FeedbackBy":
+        """A FeedbackBy from itself, its int value, or its name ("product")."""
         return parse_enum(cls, value, "by")
 
 
