@@ -88,6 +88,16 @@ static int payload_of(retain_engine *e, const cs_coupon *k, const cs_campaign *c
     return rt_buf_finish(&b, json) ? rt_nomem(e) : RETAIN_OK;
 }
 
+/* Whether code k (its campaign into *c) may go out to its customer at `at`:
+ * not expired, used up, revoked, nor the customer's limit reached. */
+static int judge_for_sending(retain_engine *e, const cs_coupon *k, cs_campaign *c, int64_t at,
+                             retain_coupon_check *chk)
+{
+    int rc = cs_campaign_by_id(e, k->campaign, c);
+    rt_coupon_terms t = { NULL, NULL, false };
+    return rc ? rc : rt_coupon_judge(e, k, c, k->customer, &t, at, chk);
+}
+
 int rt_coupon_of_instance(retain_engine *e, int64_t instance, int64_t at, bool *found,
                           rt_step_coupon *out, char **json)
 {
@@ -95,15 +105,10 @@ int rt_coupon_of_instance(retain_engine *e, int64_t instance, int64_t at, bool *
     if (json)
         *json = NULL;
     cs_coupon k;
-    int rc = cs_coupon_of_instance(e, instance, &k, found);
-    if (rc || !*found)
-        return rc;
     cs_campaign c;
-    if ((rc = cs_campaign_by_id(e, k.campaign, &c)))
-        return rc;
     retain_coupon_check chk = RETAIN_COUPON_CHECK_INIT;
-    rt_coupon_terms t = { NULL, NULL, false };
-    if ((rc = rt_coupon_judge(e, &k, &c, k.customer, &t, at, &chk)))
+    int rc = cs_coupon_of_instance(e, instance, &k, found);
+    if (rc || !*found || (rc = judge_for_sending(e, &k, &c, at, &chk)))
         return rc;
     out->id = k.id;
     out->delivered = k.delivered;
@@ -132,16 +137,11 @@ int rt_coupon_message_check(retain_engine *e, int64_t message, int64_t now, bool
 {
     *ok = true;
     cs_coupon k;
+    cs_campaign c;
+    retain_coupon_check chk = RETAIN_COUPON_CHECK_INIT;
     bool found = false;
     int rc = cs_coupon_of_message(e, message, &k, &found);
-    if (rc || !found)
-        return rc;
-    cs_campaign c;
-    if ((rc = cs_campaign_by_id(e, k.campaign, &c)))
-        return rc;
-    retain_coupon_check chk = RETAIN_COUPON_CHECK_INIT;
-    rt_coupon_terms t = { NULL, NULL, false };
-    if ((rc = rt_coupon_judge(e, &k, &c, k.customer, &t, now, &chk)))
+    if (rc || !found || (rc = judge_for_sending(e, &k, &c, now, &chk)))
         return rc;
     *ok = chk.reason == RETAIN_COUPON_VALID;
     if (!*ok)

@@ -22,6 +22,18 @@ static int step_done(retain_engine *e, sqlite3_stmt *st, const char *doing)
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, doing);
 }
 
+/* Run `sql` to completion with two integer parameters. */
+static int run2(retain_engine *e, const char *sql, int64_t a, int64_t b, const char *doing)
+{
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    return step_done(e, st, doing);
+}
+
 int cs_campaign_put(retain_engine *e, const cs_campaign *c, int64_t now)
 {
     static const char sql[] =
@@ -206,52 +218,42 @@ int cs_coupon_get(retain_engine *e, const char *code, cs_coupon *out, bool *foun
     return coupon_row(e, st, out, found);
 }
 
-int cs_coupon_of_instance(retain_engine *e, int64_t instance, cs_coupon *out, bool *found)
+/* The coupon row of `sql` with ?1 bound to `key`. */
+static int coupon_by_key(retain_engine *e, const char *sql, int64_t key, cs_coupon *out,
+                         bool *found)
 {
-    static const char sql[] =
-        COUPON_COLS " WHERE k.instance=?1 AND k.dropped_at IS NULL ORDER BY k.id DESC LIMIT 1";
     sqlite3_stmt *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, instance);
+    sqlite3_bind_int64(st, 1, key);
     return coupon_row(e, st, out, found);
+}
+
+int cs_coupon_of_instance(retain_engine *e, int64_t instance, cs_coupon *out, bool *found)
+{
+    static const char sql[] =
+        COUPON_COLS " WHERE k.instance=?1 AND k.dropped_at IS NULL ORDER BY k.id DESC LIMIT 1";
+    return coupon_by_key(e, sql, instance, out, found);
 }
 
 int cs_coupon_message_add(retain_engine *e, int64_t message, int64_t coupon)
 {
     static const char sql[] = "INSERT OR IGNORE INTO coupon_message(message,coupon) VALUES(?1,?2)";
-    sqlite3_stmt *st;
-    int rc = rt_stmt(e, sql, &st);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, message);
-    sqlite3_bind_int64(st, 2, coupon);
-    return step_done(e, st, "linking a message to its coupon");
+    return run2(e, sql, message, coupon, "linking a message to its coupon");
 }
 
 int cs_coupon_of_message(retain_engine *e, int64_t message, cs_coupon *out, bool *found)
 {
     static const char sql[] =
         COUPON_COLS " WHERE k.id=(SELECT coupon FROM coupon_message WHERE message=?1)";
-    sqlite3_stmt *st;
-    int rc = rt_stmt(e, sql, &st);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, message);
-    return coupon_row(e, st, out, found);
+    return coupon_by_key(e, sql, message, out, found);
 }
 
 int cs_coupon_drop(retain_engine *e, int64_t id, int64_t at)
 {
     static const char sql[] = "UPDATE coupon SET dropped_at=?2 WHERE id=?1";
-    sqlite3_stmt *st;
-    int rc = rt_stmt(e, sql, &st);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, at);
-    return step_done(e, st, "dropping a coupon");
+    return run2(e, sql, id, at, "dropping a coupon");
 }
 
 int cs_coupon_revoke(retain_engine *e, int64_t id, int64_t at, const char *reason)

@@ -182,23 +182,6 @@ PyObject *rp_transport_register(PyObject *op, PyObject *args)
     return res;
 }
 
-/* A call that takes the engine and one C function; most of this file. */
-#define ENGINE_CALL(self, rc, call)                \
-    do {                                           \
-        if (rp_enter(self))                        \
-            return NULL;                           \
-        Py_BEGIN_ALLOW_THREADS                     \
-        rc = (call);                               \
-        Py_END_ALLOW_THREADS                       \
-    } while (0)
-
-static PyObject *none_or_raise(EngineObject *self, int rc)
-{
-    PyObject *res = rc ? rp_raise_engine(self, rc) : Py_NewRef(Py_None);
-    rp_leave(self);
-    return res;
-}
-
 PyObject *rp_transport_unregister(PyObject *op, PyObject *args)
 {
     EngineObject *self = (EngineObject *)op;
@@ -206,8 +189,8 @@ PyObject *rp_transport_unregister(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "s:transport_unregister", &channel))
         return NULL;
     int rc;
-    ENGINE_CALL(self, rc, retain_transport_unregister(self->e, channel));
-    return none_or_raise(self, rc);
+    RP_CALL(self, rc, retain_transport_unregister(self->e, channel));
+    return rp_none_or_raise(self, rc);
 }
 
 PyObject *rp_outbox_deliver(PyObject *op, PyObject *args)
@@ -219,7 +202,7 @@ PyObject *rp_outbox_deliver(PyObject *op, PyObject *args)
     retain_delivery_stats st;
     memset(&st, 0, sizeof st);
     int rc;
-    ENGINE_CALL(self, rc, retain_outbox_deliver(&st, self->e, now));
+    RP_CALL(self, rc, retain_outbox_deliver(&st, self->e, now));
     PyObject *res = NULL;
     if (rp_reraise_callback(self))
         ;
@@ -252,7 +235,7 @@ PyObject *rp_message_queue(PyObject *op, PyObject *args)
     retain_queue_result out;
     memset(&out, 0, sizeof out);
     int rc;
-    ENGINE_CALL(self, rc, retain_message_queue(&out, self->e, &spec, now));
+    RP_CALL(self, rc, retain_message_queue(&out, self->e, &spec, now));
     PyObject *res = rc ? rp_raise_engine(self, rc)
                        : Py_BuildValue("(iLLN)", (int)out.decision, (long long)out.message_id,
                                        (long long)out.not_before, rp_str_or_none(out.reason));
@@ -268,8 +251,8 @@ PyObject *rp_message_report(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "LiL:message_report", &id, &status, &at))
         return NULL;
     int rc;
-    ENGINE_CALL(self, rc, retain_message_report(self->e, id, (retain_receipt)status, at));
-    return none_or_raise(self, rc);
+    RP_CALL(self, rc, retain_message_report(self->e, id, (retain_receipt)status, at));
+    return rp_none_or_raise(self, rc);
 }
 
 static PyObject *id_or_raise(EngineObject *self, int rc, int64_t id)
@@ -287,7 +270,7 @@ PyObject *rp_message_find(PyObject *op, PyObject *args)
         return NULL;
     int64_t id = 0;
     int rc;
-    ENGINE_CALL(self, rc, retain_message_find(&id, self->e, key));
+    RP_CALL(self, rc, retain_message_find(&id, self->e, key));
     return id_or_raise(self, rc, id);
 }
 
@@ -299,7 +282,7 @@ PyObject *rp_message_find_provider(PyObject *op, PyObject *args)
         return NULL;
     int64_t id = 0;
     int rc;
-    ENGINE_CALL(self, rc, retain_message_find_provider(&id, self->e, channel, provider));
+    RP_CALL(self, rc, retain_message_find_provider(&id, self->e, channel, provider));
     return id_or_raise(self, rc, id);
 }
 
@@ -328,7 +311,7 @@ PyObject *rp_outbox_get(PyObject *op, PyObject *args)
         return NULL;
     retain_outbox_entry *m = NULL;
     int rc;
-    ENGINE_CALL(self, rc, retain_outbox_get(&m, self->e, id));
+    RP_CALL(self, rc, retain_outbox_get(&m, self->e, id));
     PyObject *res = rc ? rp_raise_engine(self, rc) : rp_outbox_entry_tuple(m);
     retain_outbox_entry_free(m);
     rp_leave(self);
@@ -343,7 +326,7 @@ PyObject *rp_outbox_history(PyObject *op, PyObject *args)
         return NULL;
     char *json = NULL;
     int rc;
-    ENGINE_CALL(self, rc, retain_outbox_history(&json, self->e, id));
+    RP_CALL(self, rc, retain_outbox_history(&json, self->e, id));
     PyObject *res = rc ? rp_raise_engine(self, rc) : rp_take_json(self, json);
     rp_leave(self);
     return res;
@@ -358,8 +341,8 @@ static PyObject *id_now(PyObject *op, PyObject *args, id_now_fn fn, const char *
     if (!PyArg_ParseTuple(args, fmt, &id, &now))
         return NULL;
     int rc;
-    ENGINE_CALL(self, rc, fn(self->e, id, now));
-    return none_or_raise(self, rc);
+    RP_CALL(self, rc, fn(self->e, id, now));
+    return rp_none_or_raise(self, rc);
 }
 
 PyObject *rp_outbox_retry(PyObject *op, PyObject *args)

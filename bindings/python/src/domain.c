@@ -8,22 +8,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define CALL(self, rc, call)                       \
-    do {                                           \
-        if (rp_enter(self))                        \
-            return NULL;                           \
-        Py_BEGIN_ALLOW_THREADS                     \
-        rc = (call);                               \
-        Py_END_ALLOW_THREADS                       \
-    } while (0)
-
-static PyObject *done(EngineObject *self, int rc)
-{
-    PyObject *res = rc ? rp_raise_engine(self, rc) : Py_NewRef(Py_None);
-    rp_leave(self);
-    return res;
-}
-
 static int64_t opt_time(PyObject *o, int *bad)
 {
     if (o == Py_None)
@@ -73,8 +57,8 @@ PyObject *rp_coupon_campaign_define(PyObject *op, PyObject *args)
         c.channels_count = (size_t)PyTuple_GET_SIZE(channels);
     }
     int rc;
-    CALL(self, rc, retain_coupon_campaign_define(self->e, &c, now));
-    return done(self, rc);
+    RP_CALL(self, rc, retain_coupon_campaign_define(self->e, &c, now));
+    return rp_none_or_raise(self, rc);
 }
 
 PyObject *rp_coupon_campaigns_load(PyObject *op, PyObject *args)
@@ -86,8 +70,8 @@ PyObject *rp_coupon_campaigns_load(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "s#zL:coupon_campaigns_load", &yaml, &len, &origin, &now))
         return NULL;
     int rc;
-    CALL(self, rc, retain_coupon_campaigns_load(self->e, yaml, (size_t)len, origin, now, NULL));
-    return done(self, rc);
+    RP_CALL(self, rc, retain_coupon_campaigns_load(self->e, yaml, (size_t)len, origin, now, NULL));
+    return rp_none_or_raise(self, rc);
 }
 
 PyObject *rp_coupon_seed(PyObject *op, PyObject *args)
@@ -103,7 +87,7 @@ PyObject *rp_coupon_seed(PyObject *op, PyObject *args)
     }
     rc = retain_coupon_seed(self->e, secret.buf, (size_t)secret.len);
     PyBuffer_Release(&secret);
-    return done(self, rc);
+    return rp_none_or_raise(self, rc);
 }
 
 PyObject *rp_coupon_issue(PyObject *op, PyObject *args)
@@ -115,7 +99,7 @@ PyObject *rp_coupon_issue(PyObject *op, PyObject *args)
         return NULL;
     char code[RETAIN_COUPON_CODE_MAX];
     int rc;
-    CALL(self, rc, retain_coupon_issue(code, sizeof code, self->e, campaign, customer, now));
+    RP_CALL(self, rc, retain_coupon_issue(code, sizeof code, self->e, campaign, customer, now));
     PyObject *res = rc ? rp_raise_engine(self, rc) : PyUnicode_FromString(code);
     rp_leave(self);
     return res;
@@ -157,9 +141,9 @@ static PyObject *check_call(PyObject *op, PyObject *args, bool redeem)
     retain_coupon_check c = RETAIN_COUPON_CHECK_INIT;
     int rc;
     if (redeem)
-        CALL(self, rc, retain_coupon_redeem(&c, self->e, code, customer, order, tp, channel, now));
+        RP_CALL(self, rc, retain_coupon_redeem(&c, self->e, code, customer, order, tp, channel, now));
     else
-        CALL(self, rc, retain_coupon_validate(&c, self->e, code, customer, tp, channel, now));
+        RP_CALL(self, rc, retain_coupon_validate(&c, self->e, code, customer, tp, channel, now));
     PyObject *res = rc ? rp_raise_engine(self, rc) : check_tuple(&c);
     rp_leave(self);
     return res;
@@ -183,8 +167,8 @@ PyObject *rp_coupon_revoke(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "szL:coupon_revoke", &code, &reason, &now))
         return NULL;
     int rc;
-    CALL(self, rc, retain_coupon_revoke(self->e, code, reason, now));
-    return done(self, rc);
+    RP_CALL(self, rc, retain_coupon_revoke(self->e, code, reason, now));
+    return rp_none_or_raise(self, rc);
 }
 
 PyObject *rp_feedback_record(PyObject *op, PyObject *args)
@@ -197,9 +181,9 @@ PyObject *rp_feedback_record(PyObject *op, PyObject *args)
                           &comment, &at))
         return NULL;
     int rc;
-    CALL(self, rc, retain_feedback_record(self->e, customer, order, score,
+    RP_CALL(self, rc, retain_feedback_record(self->e, customer, order, score,
                                           (retain_feedback_scale)scale, comment, at));
-    return done(self, rc);
+    return rp_none_or_raise(self, rc);
 }
 
 PyObject *rp_feedback_configure(PyObject *op, PyObject *args)
@@ -210,8 +194,8 @@ PyObject *rp_feedback_configure(PyObject *op, PyObject *args)
                           &c.task_note))
         return NULL;
     int rc;
-    CALL(self, rc, retain_feedback_configure(self->e, &c));
-    return done(self, rc);
+    RP_CALL(self, rc, retain_feedback_configure(self->e, &c));
+    return rp_none_or_raise(self, rc);
 }
 
 PyObject *rp_feedback_metrics(PyObject *op, PyObject *args)
@@ -228,7 +212,7 @@ PyObject *rp_feedback_metrics(PyObject *op, PyObject *args)
         return NULL;
     char *json = NULL;
     int rc;
-    CALL(self, rc, retain_feedback_metrics_json(&json, self->e, (retain_feedback_by)by,
+    RP_CALL(self, rc, retain_feedback_metrics_json(&json, self->e, (retain_feedback_by)by,
                                                 (retain_period)period, since, as_of));
     PyObject *res = rc ? rp_raise_engine(self, rc) : PyUnicode_FromString(json);
     retain_free(self->e, json);

@@ -38,6 +38,13 @@ void rp_leave(EngineObject *self)
     PyThread_release_lock(self->lock);
 }
 
+PyObject *rp_none_or_raise(EngineObject *self, int rc)
+{
+    PyObject *res = rc ? rp_raise_engine(self, rc) : Py_NewRef(Py_None);
+    rp_leave(self);
+    return res;
+}
+
 void rp_child_init(RpChild *c, EngineObject *engine, void (*release)(RpChild *))
 {
     c->engine = (EngineObject *)Py_NewRef((PyObject *)engine);

@@ -6,22 +6,6 @@
 
 #include <string.h>
 
-#define CALL(self, rc, call)                       \
-    do {                                           \
-        if (rp_enter(self))                        \
-            return NULL;                           \
-        Py_BEGIN_ALLOW_THREADS                     \
-        rc = (call);                               \
-        Py_END_ALLOW_THREADS                       \
-    } while (0)
-
-static PyObject *done(EngineObject *self, int rc)
-{
-    PyObject *res = rc ? rp_raise_engine(self, rc) : Py_NewRef(Py_None);
-    rp_leave(self);
-    return res;
-}
-
 PyObject *rp_quiet_hours_set(PyObject *op, PyObject *args)
 {
     EngineObject *self = (EngineObject *)op;
@@ -30,8 +14,8 @@ PyObject *rp_quiet_hours_set(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "sii:quiet_hours_set", &channel, &start, &end))
         return NULL;
     int rc;
-    CALL(self, rc, retain_policy_quiet_hours_set(self->e, channel, start, end));
-    return done(self, rc);
+    RP_CALL(self, rc, retain_policy_quiet_hours_set(self->e, channel, start, end));
+    return rp_none_or_raise(self, rc);
 }
 
 PyObject *rp_quiet_hours_get(PyObject *op, PyObject *args)
@@ -41,7 +25,7 @@ PyObject *rp_quiet_hours_get(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "s:quiet_hours_get", &channel))
         return NULL;
     int start = -1, end = -1, rc;
-    CALL(self, rc, retain_policy_quiet_hours_get(&start, &end, self->e, channel));
+    RP_CALL(self, rc, retain_policy_quiet_hours_get(&start, &end, self->e, channel));
     PyObject *res = rc ? rp_raise_engine(self, rc) : Py_BuildValue("(ii)", start, end);
     rp_leave(self);
     return res;
@@ -56,8 +40,8 @@ PyObject *rp_cap_set(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "ssiL:cap_set", &channel, &category, &max, &window))
         return NULL;
     int rc;
-    CALL(self, rc, retain_policy_cap_set(self->e, channel, category, max, window));
-    return done(self, rc);
+    RP_CALL(self, rc, retain_policy_cap_set(self->e, channel, category, max, window));
+    return rp_none_or_raise(self, rc);
 }
 
 PyObject *rp_cap_get(PyObject *op, PyObject *args)
@@ -68,7 +52,7 @@ PyObject *rp_cap_get(PyObject *op, PyObject *args)
         return NULL;
     int max = 0, rc;
     int64_t window = 0;
-    CALL(self, rc, retain_policy_cap_get(&max, &window, self->e, channel, category));
+    RP_CALL(self, rc, retain_policy_cap_get(&max, &window, self->e, channel, category));
     PyObject *res = rc ? rp_raise_engine(self, rc) : Py_BuildValue("(iL)", max, (long long)window);
     rp_leave(self);
     return res;
@@ -81,8 +65,8 @@ PyObject *rp_cap_remove(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "ss:cap_remove", &channel, &category))
         return NULL;
     int rc;
-    CALL(self, rc, retain_policy_cap_remove(self->e, channel, category));
-    return done(self, rc);
+    RP_CALL(self, rc, retain_policy_cap_remove(self->e, channel, category));
+    return rp_none_or_raise(self, rc);
 }
 
 static PyObject *profile_done(EngineObject *self, int rc, const retain_diag *d)
@@ -106,7 +90,7 @@ PyObject *rp_profile_load(PyObject *op, PyObject *args)
     retain_diag d;
     memset(&d, 0, sizeof d);
     int rc;
-    CALL(self, rc, retain_policy_profile_load(self->e, yaml, origin, now, &d));
+    RP_CALL(self, rc, retain_policy_profile_load(self->e, yaml, origin, now, &d));
     return profile_done(self, rc, &d);
 }
 
@@ -120,7 +104,7 @@ PyObject *rp_profile_load_file(PyObject *op, PyObject *args)
     retain_diag d;
     memset(&d, 0, sizeof d);
     int rc;
-    CALL(self, rc, retain_policy_profile_load_file(self->e, path, now, &d));
+    RP_CALL(self, rc, retain_policy_profile_load_file(self->e, path, now, &d));
     return profile_done(self, rc, &d);
 }
 
@@ -131,8 +115,8 @@ PyObject *rp_profile_remove(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "s:profile_remove", &name))
         return NULL;
     int rc;
-    CALL(self, rc, retain_policy_profile_remove(self->e, name));
-    return done(self, rc);
+    RP_CALL(self, rc, retain_policy_profile_remove(self->e, name));
+    return rp_none_or_raise(self, rc);
 }
 
 PyObject *rp_profile_of(PyObject *op, PyObject *args)
@@ -143,7 +127,7 @@ PyObject *rp_profile_of(PyObject *op, PyObject *args)
         return NULL;
     char name[256] = "";
     int rc;
-    CALL(self, rc, retain_policy_profile_of(name, sizeof name, self->e, sales_channel));
+    RP_CALL(self, rc, retain_policy_profile_of(name, sizeof name, self->e, sales_channel));
     PyObject *res = rc ? rp_raise_engine(self, rc) : rp_str_or_none(name);
     rp_leave(self);
     return res;

@@ -51,6 +51,21 @@ extern PyTypeObject RpIter_Type;
 int rp_enter(EngineObject *self);
 void rp_leave(EngineObject *self);
 
+/* Run `call` (a libretain call that returns a status into rc) with the
+ * engine entered and the GIL released; returns NULL from the calling
+ * function when the engine cannot be entered. */
+#define RP_CALL(self, rc, call)                    \
+    do {                                           \
+        if (rp_enter(self))                        \
+            return NULL;                           \
+        Py_BEGIN_ALLOW_THREADS                     \
+        rc = (call);                               \
+        Py_END_ALLOW_THREADS                       \
+    } while (0)
+
+/* After RP_CALL: None, or the engine's error raised; leaves the engine. */
+PyObject *rp_none_or_raise(EngineObject *self, int rc);
+
 /* Children (engine.c). init: take a reference to the engine; attach: link in,
  * with the engine lock held, once the C resource exists; release: free it now
  * (lock held); dealloc: release with the lock taken, drop the engine. */
