@@ -81,11 +81,12 @@ RETAIN_API int retain_coupon_campaigns_load(retain_engine *e, const char *yaml, 
                                             const char *origin, int64_t now,
                                             retain_diag *diag);
 
+#define RETAIN_COUPON_RNG_VERSION 1
+
 /**
  * A host-supplied source of random bits: next() stores 64 uniformly random
  * bits in *out and returns 0, or a negative status to fail the call.
  */
-#define RETAIN_COUPON_RNG_VERSION 1
 typedef struct retain_coupon_rng {
     unsigned int version;   /**< RETAIN_COUPON_RNG_VERSION */
     int (*next)(void *userdata, uint64_t *out);

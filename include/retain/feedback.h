@@ -83,6 +83,7 @@ typedef struct retain_feedback_row {
     double nps;              /**< -100..100, NaN without 0..10 answers */
 } retain_feedback_row;
 
+/** The result of retain_feedback_metrics(): the total and one row per group. */
 typedef struct retain_feedback_stats {
     retain_feedback_by by;
     retain_period period;    /**< BY_PERIOD; else RETAIN_PERIOD_NONE */
