@@ -34,9 +34,10 @@ typedef enum retain_feedback_scale {
  * it. The answer is attributed to the journey and variant of the latest
  * feedback message queued for the customer (and order) before `at`.
  * A score at or below the escalation threshold (retain_feedback_configure)
- * also emits "task.created" {"kind", "note", "reason": "feedback", "for":
- * "agent", "score", "comment", "order", "feedback_id"}: a task for a
- * person, like a journey's `task:` step.
+ * also creates a task (retain/task.h) of source "feedback", routed to an
+ * available agent with the kind among their skills, and its event
+ * "task.created" {"task", "kind", "note", "source", "agent", "reason":
+ * "feedback", "score", "comment", "order", "feedback_id"}.
  */
 RETAIN_API int retain_feedback_record(retain_engine *e, const char *customer_id,
                                       const char *order_id, int score,

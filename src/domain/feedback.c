@@ -1,12 +1,13 @@
 /*
  * feedback.c - recording feedback answers: validation, attribution to the
  * journey variant that asked, the "feedback.received" event, and the
- * escalation task for a low score.
+ * escalation of a low score to a task routed to an agent.
  */
 #include "core/buf.h"
 #include "core/check.h"
 #include "store/event.h"
 #include "store/feedback_store.h"
+#include "store/task_store.h"
 #include "retain/feedback.h"
 
 #include <string.h>
@@ -92,15 +93,19 @@ static int record_tx(retain_engine *e, const char *customer_id, const char *orde
     rt_buf_printf(&b, ",\"escalated\":%s}", a.escalated ? "true" : "false");
     if ((rc = emit(e, &b, a.customer, "feedback.received", at, a.order_key)) || !a.escalated)
         return rc;
+    /* A task for a person, routed like any other (retain/task.h); its
+     * "task.created" event carries the answer too. */
     rt_buf_init(&b, &e->alloc);
-    rt_buf_puts(&b, "{\"kind\":");
-    rt_buf_json_str(&b, cfg.task_kind);
-    rt_buf_puts(&b, ",\"note\":");
-    rt_buf_json_str(&b, cfg.task_note[0] ? cfg.task_note : NULL);
-    rt_buf_puts(&b, ",\"reason\":\"feedback\",\"for\":\"agent\",");
+    rt_buf_puts(&b, "{\"reason\":\"feedback\",");
     common_props(&b, score, comment, order_id, id);
     rt_buf_putc(&b, '}');
-    return emit(e, &b, a.customer, "task.created", at, a.order_key);
+    char *extra = NULL;
+    if (rt_buf_finish(&b, &extra))
+        return rt_nomem(e);
+    rc = rt_task_create(e, a.customer, a.order_key, 0, cfg.task_kind,
+                        cfg.task_note[0] ? cfg.task_note : NULL, "feedback", extra, at, NULL);
+    rt_free(&e->alloc, extra);
+    return rc;
 }
 
 int retain_feedback_record(retain_engine *e, const char *customer_id, const char *order_id,

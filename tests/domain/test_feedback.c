@@ -68,6 +68,10 @@ static void test_ranges(void)
 static void test_escalation(void)
 {
     retain_engine *e = dom_open();
+    retain_agent ag = RETAIN_AGENT_INIT;
+    ag.id = "a1";
+    ag.skills = "call";
+    CHECK_OK(e, retain_agent_upsert(e, &ag, T0));
     static const struct {
         int escalate_at;
         const char *kind;
@@ -105,11 +109,21 @@ static void test_escalation(void)
             char want[64];
             snprintf(want, sizeof want, "\"kind\":\"%s\"", cases[i].kind);
             CHECK(strstr(props, want) != NULL);
-            CHECK(strstr(props, "\"for\":\"agent\"") && strstr(props, "arrived broken"));
+            CHECK(strstr(props, "\"source\":\"feedback\"") && strstr(props, "arrived broken"));
+            /* Routed to the agent who takes calls; nobody takes chats. */
+            if (!strcmp(cases[i].kind, "call"))
+                CHECK(strstr(props, "\"agent\":\"a1\"") != NULL);
+            else
+                CHECK(strstr(props, "\"agent\"") == NULL);
         }
         dom_events(e, cust, "feedback.received", props, sizeof props);
         CHECK(strstr(props, cases[i].task ? "\"escalated\":true" : "\"escalated\":false") != NULL);
     }
+    /* The escalations are tasks of source "feedback" (the chat one still open). */
+    char *list = NULL;
+    CHECK_OK(e, retain_task_list(&list, e, RETAIN_TASK_OPEN, NULL));
+    CHECK(list && strstr(list, "\"kind\":\"chat\"") && strstr(list, "\"source\":\"feedback\""));
+    retain_free(e, list);
     retain_engine_close(e);
 }
 

@@ -174,8 +174,9 @@ class Feedback:
     def record(self, customer_id: str, score: int, *, at: Time, order_id: Optional[str] = None,
                scale: Union[Scale, int] = Scale.ZERO_TO_TEN,
                comment: Optional[str] = None) -> None:
-        """Record an answer; emits "feedback.received" (and "task.created" for a score at or
-        below the escalation threshold). A score outside the scale raises InvalidArgument."""
+        """Record an answer; emits "feedback.received", and a score at or below the
+        escalation threshold creates a task routed to an agent ("task.created"). A score
+        outside the scale raises InvalidArgument."""
         self._e.feedback_record(customer_id, order_id, int(score), int(Scale(scale)),
                                 text(comment, "comment"), to_ms(at, "at"))
 
