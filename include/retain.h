@@ -18,5 +18,8 @@
 #include "retain/metrics.h"
 #include "retain/refresh.h"
 #include "retain/task.h"
+#include "retain/shipping.h"
+#include "retain/replenish.h"
+#include "retain/recommend.h"
 
 #endif /* RETAIN_H */

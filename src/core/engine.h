@@ -29,6 +29,11 @@ typedef struct rt_config {
     size_t regex_max_subject;
     unsigned int flags;
     int cache_kib;
+    int64_t eta_slip_margin_ms;
+    int64_t replenish_lead_ms;
+    int replenish_min_samples;
+    int64_t replenish_fallback_cycle_ms;
+    int64_t replenish_grace_ms;
 } rt_config;
 
 struct retain_engine {

@@ -13,7 +13,9 @@
 #include "store/event.h"
 #include "store/journey_store.h"
 #include "store/task_store.h"
+#include "store/domain_store.h"
 #include "tz/tz.h"
+#include "domain/domain.h"
 #include "retain/journey.h"
 
 #include <stdio.h>
@@ -296,9 +298,16 @@ static int do_send(retain_engine *e, const jr_journey *j, const jr_step *s, js_i
     req.on_cap = s->u.send.on_cap;
     req.order_key = in->order_key;
     req.shipment_key = in->shipment_key;
+    req.unless_delivered = s->u.send.unless_delivered;
+    char *extra = NULL; /* what earlier steps (recommend) left for the payload */
+    int rc = ds_instance_payload_get(e, in->id, &extra);
+    if (rc)
+        return rc;
+    req.extra_json = extra;
     rt_gate_result g;
     memset(&g, 0, sizeof g);
-    int rc = rt_dispatch_enqueue(e, &req, now, &g);
+    rc = rt_dispatch_enqueue(e, &req, now, &g);
+    rt_free(&e->alloc, extra);
     if (rc)
         return rc;
     rt_buf b;
@@ -410,6 +419,27 @@ static int do_task(retain_engine *e, const jr_journey *j, const jr_step *s, js_i
     if (rc == RETAIN_OK)
         rc = rt_task_create(e, in->customer, in->order_key, in->id, s->u.task.kind,
                             s->u.task.note, "journey", json, t, NULL);
+    rt_free(&e->alloc, json);
+    return rc;
+}
+
+/* Recommendations computed when the step runs, sent with every later send. */
+static int do_recommend(retain_engine *e, const jr_step *s, js_inst *in, int64_t t)
+{
+    char *list = NULL;
+    int rc = rt_recommend_json(e, in->customer, s->u.recommend.count, &list);
+    if (rc)
+        return rc;
+    rt_buf b;
+    rt_buf_init(&b, &e->alloc);
+    rt_buf_printf(&b, "{\"recommendations\":%s}", list);
+    rt_free(&e->alloc, list);
+    char *json = NULL;
+    if (rt_buf_finish(&b, &json))
+        return rt_nomem(e);
+    rc = ds_instance_payload_merge(e, in->id, json);
+    if (rc == RETAIN_OK)
+        rc = js_log(e, in->id, s->id, t, "recommend", "done", json);
     rt_free(&e->alloc, json);
     return rc;
 }
@@ -552,6 +582,9 @@ static int advance(retain_engine *e, js_inst *in, int64_t now, retain_tick_stats
         case JR_TASK:
             rc = do_task(e, j, s, in, t);
             break;
+        case JR_RECOMMEND:
+            rc = do_recommend(e, s, in, t);
+            break;
         }
         if (rc)
             return rc;
@@ -586,7 +619,7 @@ int retain_engine_tick(retain_engine *e, int64_t now, retain_tick_stats *out)
         return rt_error(e, RETAIN_EMISUSE,
                         "retain_engine_tick cannot run inside retain_begin/retain_commit: "
                         "transports are called between its transactions");
-    if ((rc = jr_ensure_loaded(e)))
+    if ((rc = jr_ensure_loaded(e)) || (rc = rt_domain_tick(e, now)))
         return rc;
     js_inst *batch = rt_calloc(&e->alloc, BATCH, sizeof *batch);
     if (!batch)
