@@ -7,6 +7,7 @@
 #include "tz/tz.h"
 #include "journey/journey.h"
 #include "dispatch/dispatch.h"
+#include "domain/domain.h"
 
 #include <string.h>
 
@@ -113,6 +114,7 @@ static void engine_free(retain_engine *e)
 {
     retain_allocator a = e->alloc;
     rt_journeys_free(e);
+    rt_reco_free(e);
     rt_dispatch_free(e);
     rt_store_close(e);
     rt_tz_cache_free(e);

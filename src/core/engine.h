@@ -44,6 +44,7 @@ struct retain_engine {
     struct rt_tz_cache *tz;  /* zones loaded so far (src/tz) */
     struct rt_dispatch_state *dispatch; /* transports, policy profiles (src/dispatch) */
     struct rt_journey_set *journeys;    /* loaded journeys (src/journey) */
+    struct rt_reco_cache *reco;         /* neighbour lists in memory (src/domain) */
     bool in_host_tx;     /* retain_begin() is active */
     bool in_callback;    /* a transport callback is running (src/dispatch) */
     int call_depth;      /* nesting of rt_tx_begin() within one public call */

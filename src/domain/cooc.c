@@ -61,8 +61,21 @@ static bool grow_names(rt_cooc *c)
     return true;
 }
 
-/* The id of `s`, added when new; UINT32_MAX on out of memory. */
-static uint32_t intern(rt_cooc *c, const char *s)
+uint32_t rt_cooc_find(const rt_cooc *c, const char *s)
+{
+    if (!c->nslots)
+        return UINT32_MAX;
+    uint32_t h = (uint32_t)hash_str(s) & (c->nslots - 1);
+    while (c->slots[h]) {
+        uint32_t id = c->slots[h] - 1;
+        if (!strcmp(c->names[id], s))
+            return id;
+        h = (h + 1) & (c->nslots - 1);
+    }
+    return UINT32_MAX;
+}
+
+uint32_t rt_cooc_intern(rt_cooc *c, const char *s)
 {
     if ((c->nnames + 1) * 2 > c->nslots && !grow_names(c))
         return UINT32_MAX;
@@ -150,7 +163,7 @@ bool rt_cooc_add(rt_cooc *c, const char *const *skus, int n)
     if (n > 256)
         n = 256;
     for (int i = 0; i < n; i++)
-        if ((ids[i] = intern(c, skus[i])) == UINT32_MAX)
+        if ((ids[i] = rt_cooc_intern(c, skus[i])) == UINT32_MAX)
             return !(c->failed = true);
     qsort(ids, (size_t)n, sizeof ids[0], cmp_u32);
     int m = 0;
@@ -189,6 +202,24 @@ static int cmp_name(const void *x, const void *y)
     return strcmp(((const named *)x)->name, ((const named *)y)->name);
 }
 
+uint32_t *rt_cooc_name_ranks(const rt_cooc *c)
+{
+    named *order = rt_calloc(c->alloc, c->nnames ? c->nnames : 1, sizeof *order);
+    uint32_t *rank = rt_calloc(c->alloc, c->nnames ? c->nnames : 1, sizeof *rank);
+    if (!order || !rank) {
+        rt_free(c->alloc, order);
+        rt_free(c->alloc, rank);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < c->nnames; i++)
+        order[i] = (named){ c->names[i], i };
+    qsort(order, c->nnames, sizeof *order, cmp_name);
+    for (uint32_t i = 0; i < c->nnames; i++)
+        rank[order[i].id] = i;
+    rt_free(c->alloc, order);
+    return rank;
+}
+
 bool rt_cooc_edges(rt_cooc *c, uint32_t min_support, rt_cooc_edge **out, uint64_t *n)
 {
     *out = NULL;
@@ -196,33 +227,45 @@ bool rt_cooc_edges(rt_cooc *c, uint32_t min_support, rt_cooc_edge **out, uint64_
     uint64_t m = 0;
     for (uint64_t i = 0; i < c->pslots; i++)
         m += c->pcount[i] >= min_support && c->pcount[i] > 0;
-    named *order = rt_calloc(c->alloc, c->nnames ? c->nnames : 1, sizeof *order);
-    uint32_t *rank = rt_calloc(c->alloc, c->nnames ? c->nnames : 1, sizeof *rank);
+    uint32_t *rank = rt_cooc_name_ranks(c);
     rt_cooc_edge *e = rt_calloc(c->alloc, m ? 2 * m : 1, sizeof *e);
-    if (!order || !rank || !e) {
-        rt_free(c->alloc, order);
+    if (!rank || !e) {
         rt_free(c->alloc, rank);
         rt_free(c->alloc, e);
         return false;
     }
-    /* Ties between neighbours go by SKU name: rank ids by name once. */
+    /* Edges bucketed by their first SKU (a counting sort), then each
+     * bucket sorted on its own: much cheaper than one sort of them all. */
+    uint64_t *at = rt_calloc(c->alloc, (size_t)c->nnames + 1, sizeof *at);
+    if (!at) {
+        rt_free(c->alloc, rank);
+        rt_free(c->alloc, e);
+        return false;
+    }
+    for (uint64_t i = 0; i < c->pslots; i++) {
+        if (!c->pcount[i] || c->pcount[i] < min_support)
+            continue;
+        at[(uint32_t)(c->keys[i] >> 32) + 1]++;
+        at[(uint32_t)c->keys[i] + 1]++;
+    }
     for (uint32_t i = 0; i < c->nnames; i++)
-        order[i] = (named){ c->names[i], i };
-    qsort(order, c->nnames, sizeof *order, cmp_name);
-    for (uint32_t i = 0; i < c->nnames; i++)
-        rank[order[i].id] = i;
-    uint64_t k = 0;
+        at[i + 1] += at[i];
+    uint64_t k = at[c->nnames];
     for (uint64_t i = 0; i < c->pslots; i++) {
         uint32_t s = c->pcount[i];
         if (!s || s < min_support)
             continue;
         uint32_t a = (uint32_t)(c->keys[i] >> 32), b = (uint32_t)c->keys[i];
         double score = s / sqrt((double)c->count[a] * (double)c->count[b]);
-        e[k++] = (rt_cooc_edge){ a, b, s, rank[b], score };
-        e[k++] = (rt_cooc_edge){ b, a, s, rank[a], score };
+        e[at[a]++] = (rt_cooc_edge){ a, b, s, rank[b], score };
+        e[at[b]++] = (rt_cooc_edge){ b, a, s, rank[a], score };
     }
-    qsort(e, k, sizeof *e, cmp_edge);
-    rt_free(c->alloc, order);
+    /* at[i] now ends bucket i. */
+    for (uint32_t i = 0; i < c->nnames; i++) {
+        uint64_t from = i ? at[i - 1] : 0;
+        qsort(e + from, at[i] - from, sizeof *e, cmp_edge);
+    }
+    rt_free(c->alloc, at);
     rt_free(c->alloc, rank);
     *out = e;
     *n = k;

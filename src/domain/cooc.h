@@ -26,6 +26,13 @@ typedef struct rt_cooc {
 
 void rt_cooc_init(rt_cooc *c, const retain_allocator *a);
 void rt_cooc_free(rt_cooc *c);
+/* The id of a SKU, added when new (UINT32_MAX: out of memory). */
+uint32_t rt_cooc_intern(rt_cooc *c, const char *sku);
+/* The id of a SKU, or UINT32_MAX when it was never interned. */
+uint32_t rt_cooc_find(const rt_cooc *c, const char *sku);
+/* Each id's place in name order (n = c->nnames) in a new array (rt_free). */
+uint32_t *rt_cooc_name_ranks(const rt_cooc *c);
+
 /* Count one basket (SKUs may repeat). False on out of memory. */
 bool rt_cooc_add(rt_cooc *c, const char *const *skus, int n);
 

@@ -24,4 +24,7 @@ int rt_replenish_tick(retain_engine *e, int64_t now);
  * string (free with rt_free). Reads only; for the recommend step. */
 int rt_recommend_json(retain_engine *e, int64_t customer, int n, char **out);
 
+/* Free the engine's in-memory neighbour lists (retain_engine_close). */
+void rt_reco_free(retain_engine *e);
+
 #endif

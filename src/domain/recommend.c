@@ -5,6 +5,7 @@
  */
 #include "domain.h"
 #include "cooc.h"
+#include "reco_cache.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/check.h"
@@ -85,8 +86,13 @@ static int build(retain_engine *e, int keep, int min_support, retain_recommend_s
     st->baskets = c.baskets;
     st->skus = c.nnames;
     st->pairs = (int64_t)c.npairs;
+    /* A new generation tells every engine's cache to reload. */
+    int64_t gen = 0;
+    bool found;
     if (rc == RETAIN_OK)
-        rc = ds_reco_meta_set(e, "baskets", st->baskets);
+        rc = ds_reco_meta_get(e, "generation", &gen, &found);
+    if (rc == RETAIN_OK)
+        rc = ds_reco_meta_set(e, "generation", gen + 1);
     rt_free(&e->alloc, edges);
     rt_cooc_free(&c);
     return rc;
@@ -130,123 +136,96 @@ int retain_recommend_build(retain_recommend_stats *out, retain_engine *e,
 
 /* ---- the query ----------------------------------------------------------- */
 
-typedef struct cand {
-    const char *sku;
+typedef struct pick {
+    uint32_t id;
     double score;
-    int64_t support;
-} cand;
+    uint64_t support;
+} pick;
 
-typedef struct query {
-    retain_engine *e;
-    rt_arena *ar;     /* strings of this query */
-    const char **owned;
-    size_t nowned, capowned;
-    cand *c;
-    size_t n, cap;
-} query;
-
-static int cmp_str(const void *x, const void *y)
+static int mark_owned(void *ctx, const char *sku)
 {
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-static int add_owned(void *ctx, const char *sku)
-{
-    query *q = ctx;
-    if (q->nowned == q->capowned) {
-        size_t cap = q->capowned ? q->capowned * 2 : 32;
-        const char **o = rt_realloc(&q->e->alloc, q->owned, cap * sizeof *o);
-        if (!o)
-            return rt_nomem(q->e);
-        q->owned = o;
-        q->capowned = cap;
+    rt_reco_cache *c = ctx;
+    uint32_t id = rt_cooc_find(&c->names, sku);
+    /* SKUs without neighbours can never come back anyway. */
+    if (id != UINT32_MAX && !c->owned[id]) {
+        c->owned[id] = 1;
+        c->owned_ids[c->nowned++] = id;
     }
-    if (!(q->owned[q->nowned] = rt_arena_strdup(q->ar, sku)))
-        return rt_nomem(q->e);
-    q->nowned++;
     return RETAIN_OK;
 }
 
-static int add_cand(void *ctx, const char *other, double score, int64_t support)
+/* Is a better than b: higher score, then the SKU first in name order. */
+static bool better(const rt_reco_cache *c, uint32_t a, uint32_t b)
 {
-    query *q = ctx;
-    if (bsearch(&other, q->owned, q->nowned, sizeof *q->owned, cmp_str))
-        return RETAIN_OK;
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 128;
-        cand *c = rt_realloc(&q->e->alloc, q->c, cap * sizeof *c);
-        if (!c)
-            return rt_nomem(q->e);
-        q->c = c;
-        q->cap = cap;
-    }
-    if (!(q->c[q->n].sku = rt_arena_strdup(q->ar, other)))
-        return rt_nomem(q->e);
-    q->c[q->n].score = score;
-    q->c[q->n].support = support;
-    q->n++;
-    return RETAIN_OK;
+    if (c->acc[a] != c->acc[b])
+        return c->acc[a] > c->acc[b];
+    return c->rank[a] < c->rank[b];
 }
 
-static int cmp_cand_sku(const void *x, const void *y)
+/* The best `n` SKUs for customer row `customer` into picks (*m of them). */
+static int rank(retain_engine *e, int64_t customer, size_t n, pick *picks, size_t *m)
 {
-    return strcmp(((const cand *)x)->sku, ((const cand *)y)->sku);
-}
-
-static int cmp_cand_score(const void *x, const void *y)
-{
-    const cand *a = x, *b = y;
-    if (a->score != b->score)
-        return a->score > b->score ? -1 : 1;
-    return strcmp(a->sku, b->sku);
-}
-
-/* The best `n` candidates of customer row `customer`, merged, in q->c. */
-static int rank(retain_engine *e, int64_t customer, size_t n, query *q)
-{
-    int rc = ds_owned_each(e, customer, add_owned, q);
-    if (rc)
-        return rc;
-    qsort(q->owned, q->nowned, sizeof *q->owned, cmp_str);
-    for (size_t i = 0; i < q->nowned && rc == RETAIN_OK; i++)
-        rc = ds_neighbors_each(e, q->owned[i], add_cand, q);
-    if (rc)
-        return rc;
-    qsort(q->c, q->n, sizeof *q->c, cmp_cand_sku);
-    size_t m = 0;
-    for (size_t i = 0; i < q->n; i++) {
-        if (m && !strcmp(q->c[m - 1].sku, q->c[i].sku)) {
-            q->c[m - 1].score += q->c[i].score;
-            q->c[m - 1].support += q->c[i].support;
-        } else {
-            q->c[m++] = q->c[i];
+    *m = 0;
+    rt_reco_cache *c;
+    int rc = rt_reco_cache_get(e, &c);
+    if (rc || (rc = ds_owned_each(e, customer, mark_owned, c)))
+        goto reset;
+    for (size_t i = 0; i < c->nowned; i++) {
+        uint32_t a = c->owned_ids[i];
+        for (uint64_t j = c->begin[a]; j < c->end[a]; j++) {
+            uint32_t b = c->other[j];
+            if (c->owned[b])
+                continue;
+            if (c->acc_support[b] == 0)
+                c->touched[c->ntouched++] = b;
+            c->acc[b] += c->score[j];
+            c->acc_support[b] += c->support[j];
         }
     }
-    qsort(q->c, m, sizeof *q->c, cmp_cand_score);
-    q->n = m < n ? m : n;
-    return RETAIN_OK;
+    /* Insertion into the top n: n is small. */
+    for (size_t i = 0; i < c->ntouched; i++) {
+        uint32_t b = c->touched[i];
+        size_t k = *m;
+        if (k == n && !better(c, b, picks[n - 1].id))
+            continue;
+        if (k < n)
+            (*m)++;
+        else
+            k = n - 1;
+        while (k > 0 && better(c, b, picks[k - 1].id)) {
+            picks[k] = picks[k - 1];
+            k--;
+        }
+        picks[k] = (pick){ b, c->acc[b], c->acc_support[b] };
+    }
+reset:
+    if (c) {
+        for (size_t i = 0; i < c->ntouched; i++) {
+            c->acc[c->touched[i]] = 0;
+            c->acc_support[c->touched[i]] = 0;
+        }
+        c->ntouched = 0;
+        for (size_t i = 0; i < c->nowned; i++)
+            c->owned[c->owned_ids[i]] = 0;
+        c->nowned = 0;
+    }
+    return rc;
 }
 
-static void query_free(query *q)
+static int fill(retain_engine *e, uint32_t id, const pick *p, rt_arena *ar,
+                retain_recommendation *r)
 {
-    rt_free(&q->e->alloc, q->owned);
-    rt_free(&q->e->alloc, q->c);
-}
-
-static int fill(retain_engine *e, const cand *c, rt_arena *ar, retain_recommendation *r)
-{
-    char title[RT_TEXT_MAX + 1], cur[8];
-    int64_t price = -1;
-    bool found, ok = true;
-    int rc = ds_product_get(e, c->sku, title, sizeof title, &price, cur, sizeof cur, &found);
+    const rt_reco_product *pr;
+    int rc = rt_reco_product_of(e, e->reco, id, &pr);
     if (rc)
         return rc;
-    r->sku = rt_arena_str(ar, c->sku, &ok);
-    r->title = title[0] ? rt_arena_str(ar, title, &ok) : NULL;
-    r->price = price;
-    r->currency = price >= 0 && cur[0] ? rt_arena_str(ar, cur, &ok) : NULL;
-    r->score = c->score;
-    r->support = c->support;
+    bool ok = true;
+    r->sku = rt_arena_str(ar, e->reco->names.names[id], &ok);
+    r->title = pr->title ? rt_arena_str(ar, pr->title, &ok) : NULL;
+    r->price = pr->price;
+    r->currency = pr->currency[0] ? rt_arena_str(ar, pr->currency, &ok) : NULL;
+    r->score = p->score;
+    r->support = (int64_t)p->support;
     return ok ? RETAIN_OK : rt_nomem(e);
 }
 
@@ -256,20 +235,20 @@ static int recommend(retain_engine *e, int64_t customer, size_t n, retain_recomm
     if (!res)
         return rt_nomem(e);
     rt_arena *ar = rt_object_arena(res);
-    query q = { e, ar, NULL, 0, 0, NULL, 0, 0 };
-    int rc = rank(e, customer, n, &q);
+    pick picks[MAX_N];
+    size_t m = 0;
+    int rc = rank(e, customer, n, picks, &m);
     retain_recommendation *items = NULL;
-    if (rc == RETAIN_OK && q.n &&
-        !(items = rt_arena_alloc(ar, q.n * sizeof *items)))
+    if (rc == RETAIN_OK && m && !(items = rt_arena_alloc(ar, m * sizeof *items)))
         rc = rt_nomem(e);
-    for (size_t i = 0; i < q.n && rc == RETAIN_OK; i++)
-        rc = fill(e, &q.c[i], ar, &items[i]);
-    query_free(&q);
+    /* The cache is current after rank(): its names are the SKUs. */
+    for (size_t i = 0; i < m && rc == RETAIN_OK; i++)
+        rc = fill(e, picks[i].id, &picks[i], ar, &items[i]);
     if (rc) {
         rt_object_free(res);
         return rc;
     }
-    res->count = q.n;
+    res->count = m;
     res->items = items;
     *out = res;
     return RETAIN_OK;

@@ -121,13 +121,16 @@ int ds_neighbor_add(retain_engine *e, const char *sku, int rank, const char *oth
                     int64_t support);
 int ds_reco_meta_set(retain_engine *e, const char *k, int64_t v);
 int ds_reco_meta_get(retain_engine *e, const char *k, int64_t *v, bool *found);
-/* Distinct SKUs a customer bought (orders that count). */
+/* The build generation and the product generation (0 when never set). */
+int ds_reco_generations(retain_engine *e, int64_t *build, int64_t *products);
+/* The SKUs a customer bought (orders that count; a SKU may repeat). */
 int ds_owned_each(retain_engine *e, int64_t customer,
                   int (*fn)(void *ctx, const char *sku), void *ctx);
-/* Neighbours of one SKU, best first. */
-int ds_neighbors_each(retain_engine *e, const char *sku,
-                      int (*fn)(void *ctx, const char *other, double score, int64_t support),
-                      void *ctx);
+/* Every stored neighbour, grouped by SKU, best first. */
+int ds_neighbors_all(retain_engine *e,
+                     int (*fn)(void *ctx, const char *sku, const char *other, double score,
+                               int64_t support),
+                     void *ctx);
 
 /* ---- payload additions of journey instances (reco_store.c) ------------- */
 

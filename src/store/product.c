@@ -30,19 +30,27 @@ int ds_product_upsert(retain_engine *e, const char *sku, const char *title, int6
     rt_bind_text(st, 4, currency);
     rt_bind_text(st, 5, attrs);
     sqlite3_bind_int64(st, 6, now);
-    return ob_step_done(e, st, "recording a product");
+    if ((rc = ob_step_done(e, st, "recording a product")))
+        return rc;
+    /* Engines holding titles and prices in memory reload them. */
+    static const char bump[] =
+        "INSERT INTO reco_meta(k,v) VALUES('products',1)"
+        " ON CONFLICT(k) DO UPDATE SET v=v+1";
+    if ((rc = rt_stmt(e, bump, &st)))
+        return rc;
+    return ob_step_done(e, st, "recording a product change");
 }
 
 int ds_product_get(retain_engine *e, const char *sku, char *title, size_t title_sz,
                    int64_t *price, char *currency, size_t cur_sz, bool *found)
 {
-    /* The product row wins; the latest order line fills what it lacks. */
+    /* The product row wins; the most recently recorded order line fills
+     * what it lacks (one step down the order_line_sku index). */
     static const char sql[] =
         "SELECT p.title, p.price, p.currency, l.title, l.unit_price, o.currency"
         " FROM (SELECT ?1 AS sku) k LEFT JOIN product p ON p.sku=k.sku"
-        " LEFT JOIN (SELECT l.order_id, l.title, l.unit_price FROM order_line l"
-        "   JOIN orders o2 ON o2.id=l.order_id WHERE l.sku=?1"
-        "   ORDER BY o2.placed_at DESC, l.order_id DESC LIMIT 1) l"
+        " LEFT JOIN (SELECT order_id, title, unit_price FROM order_line"
+        "   WHERE sku=?1 ORDER BY order_id DESC LIMIT 1) l"
         " LEFT JOIN orders o ON o.id=l.order_id";
     sqlite3_stmt *st;
     int rc = rt_stmt(e, sql, &st);

@@ -99,11 +99,27 @@ int ds_reco_meta_get(retain_engine *e, const char *k, int64_t *v, bool *found)
                                                    : rt_sqlerr(e, src, "reading recommendation statistics");
 }
 
+int ds_reco_generations(retain_engine *e, int64_t *build, int64_t *products)
+{
+    static const char sql[] =
+        "SELECT (SELECT v FROM reco_meta WHERE k='generation'),"
+        " (SELECT v FROM reco_meta WHERE k='products')";
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    int src = sqlite3_step(st);
+    *build = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    *products = src == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    sqlite3_reset(st);
+    return src == SQLITE_ROW ? RETAIN_OK : rt_sqlerr(e, src, "reading recommendation state");
+}
+
 int ds_owned_each(retain_engine *e, int64_t customer, int (*fn)(void *ctx, const char *sku),
                   void *ctx)
 {
     static const char sql[] =
-        "SELECT DISTINCT l.sku FROM orders o JOIN order_line l ON l.order_id=o.id"
+        "SELECT l.sku FROM orders o JOIN order_line l ON l.order_id=o.id"
         " WHERE o.customer=? AND o.status NOT IN ('cancelled','refunded')";
     sqlite3_stmt *st;
     int rc = rt_stmt(e, sql, &st);
@@ -119,21 +135,21 @@ int ds_owned_each(retain_engine *e, int64_t customer, int (*fn)(void *ctx, const
     return rc;
 }
 
-int ds_neighbors_each(retain_engine *e, const char *sku,
-                      int (*fn)(void *ctx, const char *other, double score, int64_t support),
-                      void *ctx)
+int ds_neighbors_all(retain_engine *e,
+                     int (*fn)(void *ctx, const char *sku, const char *other, double score,
+                               int64_t support),
+                     void *ctx)
 {
     static const char sql[] =
-        "SELECT other, score, support FROM reco_neighbor WHERE sku=? ORDER BY rank";
+        "SELECT sku, other, score, support FROM reco_neighbor ORDER BY sku, rank";
     sqlite3_stmt *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
     int src = SQLITE_DONE;
     while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
-        rc = fn(ctx, rt_col_text(st, 0), sqlite3_column_double(st, 1),
-                sqlite3_column_int64(st, 2));
+        rc = fn(ctx, rt_col_text(st, 0), rt_col_text(st, 1), sqlite3_column_double(st, 2),
+                sqlite3_column_int64(st, 3));
     sqlite3_reset(st);
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "reading recommendations");
