@@ -42,6 +42,7 @@ RETAIN_API int retain_product_upsert(retain_engine *e, const retain_product *p);
 
 #define RETAIN_RECOMMEND_OPTIONS_VERSION 1
 
+/** Options for retain_recommend_build(); start from RETAIN_RECOMMEND_OPTIONS_INIT. */
 typedef struct retain_recommend_options {
     unsigned int version; /**< RETAIN_RECOMMEND_OPTIONS_VERSION */
     int neighbors;        /**< neighbours kept per SKU, 1..1000; 0: 50 */
@@ -75,6 +76,7 @@ typedef struct retain_recommendation {
     int64_t support;      /**< orders in which it was bought with what the customer owns */
 } retain_recommendation;
 
+/** A list of recommendations, best first; free with retain_recommendations_free(). */
 typedef struct retain_recommendations {
     size_t count;
     const retain_recommendation *items; /**< best first */
@@ -87,6 +89,7 @@ typedef struct retain_recommendations {
  */
 RETAIN_API int retain_recommend(retain_recommendations **out, retain_engine *e,
                                 const char *customer_id, size_t n);
+/** Free a list from retain_recommend(). NULL is a harmless no-op. */
 RETAIN_API void retain_recommendations_free(retain_recommendations *r);
 
 #ifdef __cplusplus
