@@ -62,6 +62,11 @@ FEATURES = {
         'retain_journey_conversion_json',
     ]),
     'refresh': ('retain/refresh.h', ['retain_model_refresh']),
+    'domain': ('retain/recommend.h', [
+        'retain_carrier_set', 'retain_sku_cycle_set', 'retain_sku_cycle_get',
+        'retain_replenish_learn', 'retain_replenish_get', 'retain_product_upsert',
+        'retain_recommend_build', 'retain_recommend', 'retain_recommendations_free',
+    ]),
 }
 
 _FILES_CALL = re.compile(r'\bfiles\s*\(([^)]*)\)', re.S)

@@ -41,6 +41,8 @@ from ._errors import (Busy, Conflict, ConstraintError, DatabaseIOError, Diagnost
 from ._journeys import Journeys, Outlook, TickStats, Touchpoint
 from ._metrics import Metrics, MetricsResult, Period
 from ._refresh import EngineModels, RefreshResult
+from ._domain import (CycleSource, Products, Recommendation, Recommendations, RecommendStats,
+                      ReminderState, Replenishment, SkuCycle)
 from ._policy import Cap, Caps, Policy, Profiles, QuietHours, QuietHoursBook
 from ._types import (Consent, ConsentStatus, Counts, Customer, Event, ImportStats, Order,
                      OrderLine, Shipment, ShipmentEvent, StatusChange)
@@ -64,6 +66,9 @@ __all__ = [
     "Metrics", "MetricsResult", "Period",
     # model refresh
     "EngineModels", "RefreshResult",
+    # post-purchase domain
+    "Products", "Replenishment", "Recommendations", "CycleSource", "SkuCycle", "ReminderState",
+    "RecommendStats", "Recommendation",
     # records
     "Consent", "ConsentStatus", "Counts", "Customer", "Event", "ImportStats", "Order",
     "OrderLine", "Shipment", "ShipmentEvent", "StatusChange",
@@ -76,6 +81,7 @@ __all__ = [
     "currency_digits",
     "version", "version_info", "schema_version", "errstr", "HAVE_MODELS", "HAVE_RULES",
     "HAVE_JOURNEYS", "HAVE_DELIVERY", "HAVE_POLICY", "HAVE_METRICS", "HAVE_REFRESH",
+    "HAVE_DOMAIN",
     "__version__", "models", "rules",
 ]
 
@@ -108,6 +114,9 @@ HAVE_POLICY: bool = bool(_retain.HAVE_POLICY)
 HAVE_METRICS: bool = bool(_retain.HAVE_METRICS)
 #: True when this build binds the model refresh (retain/refresh.h): engine.models.refresh().
 HAVE_REFRESH: bool = bool(_retain.HAVE_REFRESH)
+#: True when this build binds the post-purchase domain (retain/shipping.h, replenish.h,
+#: recommend.h): products, replenishment, recommendations, carrier URL templates.
+HAVE_DOMAIN: bool = bool(_retain.HAVE_DOMAIN)
 
 
 def schema_version() -> int:

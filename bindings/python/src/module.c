@@ -139,6 +139,11 @@ static const struct { const char *name; int value; } int_constants[] = {
 #else
     { "HAVE_POLICY", 0 },
 #endif
+#ifdef RETAIN_PY_HAVE_DOMAIN
+    { "HAVE_DOMAIN", 1 },
+#else
+    { "HAVE_DOMAIN", 0 },
+#endif
 #ifdef RETAIN_PY_HAVE_REFRESH
     { "HAVE_REFRESH", 1 },
 #else

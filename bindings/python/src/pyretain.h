@@ -171,6 +171,18 @@ PyObject *rp_metrics_conversion(PyObject *self, PyObject *args);
 int rp_metrics_init(PyObject *module);
 #endif
 
+#ifdef RETAIN_PY_HAVE_DOMAIN
+/* domain.c */
+PyObject *rp_carrier_set(PyObject *self, PyObject *args);
+PyObject *rp_sku_cycle_set(PyObject *self, PyObject *args);
+PyObject *rp_sku_cycle_get(PyObject *self, PyObject *args);
+PyObject *rp_replenish_learn(PyObject *self, PyObject *args);
+PyObject *rp_replenish_get(PyObject *self, PyObject *args);
+PyObject *rp_product_upsert(PyObject *self, PyObject *args);
+PyObject *rp_recommend_build(PyObject *self, PyObject *args);
+PyObject *rp_recommend(PyObject *self, PyObject *args);
+#endif
+
 #ifdef RETAIN_PY_HAVE_REFRESH
 /* refresh.c */
 PyObject *rp_model_refresh(PyObject *self, PyObject *args);
