@@ -143,3 +143,12 @@ def test_recommendations_on_a_hand_table(engine, now):
         engine.recommendations.for_customer("u3", n=0)
     with pytest.raises(retain.InvalidArgument):
         engine.products.upsert("A", price=Decimal("1.00"), at=now)
+
+
+def test_the_docs_sample_runs(capsys):
+    import re
+    from conftest import ROOT
+    text = (ROOT / "docs" / "domain.md").read_text(encoding="utf-8")
+    code = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert code, "docs/domain.md has no Python sample"
+    exec(compile(code[0], "docs/domain.md", "exec"), {})
