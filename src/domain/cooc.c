@@ -61,10 +61,9 @@ static bool grow_names(rt_cooc *c)
     return true;
 }
 
-uint32_t rt_cooc_find(const rt_cooc *c, const char *s)
+/* The id of `s`, or UINT32_MAX with *slot where it would go. */
+static uint32_t probe(const rt_cooc *c, const char *s, uint32_t *slot)
 {
-    if (!c->nslots)
-        return UINT32_MAX;
     uint32_t h = (uint32_t)hash_str(s) & (c->nslots - 1);
     while (c->slots[h]) {
         uint32_t id = c->slots[h] - 1;
@@ -72,20 +71,23 @@ uint32_t rt_cooc_find(const rt_cooc *c, const char *s)
             return id;
         h = (h + 1) & (c->nslots - 1);
     }
+    *slot = h;
     return UINT32_MAX;
+}
+
+uint32_t rt_cooc_find(const rt_cooc *c, const char *s)
+{
+    uint32_t slot;
+    return c->nslots ? probe(c, s, &slot) : UINT32_MAX;
 }
 
 uint32_t rt_cooc_intern(rt_cooc *c, const char *s)
 {
     if ((c->nnames + 1) * 2 > c->nslots && !grow_names(c))
         return UINT32_MAX;
-    uint32_t h = (uint32_t)hash_str(s) & (c->nslots - 1);
-    while (c->slots[h]) {
-        uint32_t id = c->slots[h] - 1;
-        if (!strcmp(c->names[id], s))
-            return id;
-        h = (h + 1) & (c->nslots - 1);
-    }
+    uint32_t h = 0, found = probe(c, s, &h);
+    if (found != UINT32_MAX)
+        return found;
     if (c->nnames == c->capnames) {
         uint32_t cap = c->capnames ? c->capnames * 2 : 256;
         char **names = rt_realloc(c->alloc, c->names, cap * sizeof *names);

@@ -122,18 +122,27 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* `items` with room for one more element (doubling from `first`), or NULL
+ * (items untouched) when out of memory. */
+static void *room(learner *L, void *items, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap)
+        return items;
+    size_t ncap = *cap ? *cap * 2 : first;
+    void *p = rt_realloc(&L->e->alloc, items, ncap * size);
+    if (p)
+        *cap = ncap;
+    return p;
+}
+
 static int flush(learner *L)
 {
     if (L->n == 0)
         return RETAIN_OK;
-    if (L->nout == L->capout) {
-        size_t cap = L->capout ? L->capout * 2 : 64;
-        learned *o = rt_realloc(&L->e->alloc, L->out, cap * sizeof *o);
-        if (!o)
-            return rt_nomem(L->e);
-        L->out = o;
-        L->capout = cap;
-    }
+    learned *out = room(L, L->out, L->nout, &L->capout, sizeof *L->out, 64);
+    if (!out)
+        return rt_nomem(L->e);
+    L->out = out;
     qsort(L->v, L->n, sizeof *L->v, cmp_double);
     double m = L->n % 2 ? L->v[L->n / 2] : (L->v[L->n / 2 - 1] + L->v[L->n / 2]) / 2;
     learned *o = &L->out[L->nout++];
@@ -153,14 +162,10 @@ static int add_sample(void *ctx, const char *sku, double per_unit_ms)
             return rc;
         rt_copy(L->sku, sizeof L->sku, sku);
     }
-    if (L->n == L->cap) {
-        size_t cap = L->cap ? L->cap * 2 : 256;
-        double *v = rt_realloc(&L->e->alloc, L->v, cap * sizeof *v);
-        if (!v)
-            return rt_nomem(L->e);
-        L->v = v;
-        L->cap = cap;
-    }
+    double *v = room(L, L->v, L->n, &L->cap, sizeof *L->v, 256);
+    if (!v)
+        return rt_nomem(L->e);
+    L->v = v;
     L->v[L->n++] = per_unit_ms;
     return RETAIN_OK;
 }
