@@ -20,5 +20,8 @@
 #include "retain/task.h"
 #include "retain/coupon.h"
 #include "retain/feedback.h"
+#include "retain/shipping.h"
+#include "retain/replenish.h"
+#include "retain/recommend.h"
 
 #endif /* RETAIN_H */

@@ -17,7 +17,7 @@ extern "C" {
 
 typedef struct retain_engine retain_engine;
 
-#define RETAIN_OPTIONS_VERSION 1
+#define RETAIN_OPTIONS_VERSION 2
 
 /**
  * Options for retain_engine_open(). Start from RETAIN_OPTIONS_INIT and set
@@ -41,9 +41,16 @@ typedef struct retain_options {
     size_t regex_max_subject;    /**< bytes of a string matched by a regex; default 65536 */
     unsigned int flags;          /**< RETAIN_OPEN_* */
     int cache_kib;               /**< SQLite page cache per engine, KiB; default 16384 */
+    /* Version 2: the post-purchase domain (see retain/shipping.h, replenish.h). */
+    int64_t eta_slip_margin_ms;  /**< an ETA this much past the promise is a delay; default 1 day */
+    int64_t replenish_lead_ms;   /**< remind this long before the expected run-out; default 7 days */
+    int replenish_min_samples;   /**< repurchase intervals needed to learn a cycle; default 5 */
+    int64_t replenish_fallback_cycle_ms; /**< per-unit cycle without enough samples; 0: none */
+    int64_t replenish_grace_ms;  /**< a reminder this overdue is dropped, not sent; default 7 days */
 } retain_options;
 
-#define RETAIN_OPTIONS_INIT { RETAIN_OPTIONS_VERSION, { 0, 0, 0, 0 }, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define RETAIN_OPTIONS_INIT { RETAIN_OPTIONS_VERSION, { 0, 0, 0, 0 }, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+                              0, 0, 0, 0, 0 }
 
 /** Open read-only: every call that writes returns RETAIN_EMISUSE. */
 #define RETAIN_OPEN_READONLY 0x1u

@@ -11,6 +11,36 @@
 
 #include <string.h>
 
+/* Version 2 members: durations are 0 (default) to 10 years. */
+static int resolve_domain(rt_config *c, const retain_options *o, char *errbuf, size_t errsz)
+{
+    const int64_t max = 3660LL * 86400000;
+    const struct { const char *name; int64_t v; int64_t *slot; } d[] = {
+        { "eta_slip_margin_ms", o->eta_slip_margin_ms, &c->eta_slip_margin_ms },
+        { "replenish_lead_ms", o->replenish_lead_ms, &c->replenish_lead_ms },
+        { "replenish_fallback_cycle_ms", o->replenish_fallback_cycle_ms,
+          &c->replenish_fallback_cycle_ms },
+        { "replenish_grace_ms", o->replenish_grace_ms, &c->replenish_grace_ms },
+    };
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        if (d[i].v < 0 || d[i].v > max) {
+            rt_format(errbuf, errsz, "options.%s is %lld; it must be 0 (default) to 10 years",
+                      d[i].name, (long long)d[i].v);
+            return RETAIN_EINVAL;
+        }
+        if (d[i].v)
+            *d[i].slot = d[i].v;
+    }
+    if (o->replenish_min_samples < 0 || o->replenish_min_samples > 1000000) {
+        rt_format(errbuf, errsz, "options.replenish_min_samples is %d; it must be 0 (default) "
+                  "to 1000000", o->replenish_min_samples);
+        return RETAIN_EINVAL;
+    }
+    if (o->replenish_min_samples)
+        c->replenish_min_samples = o->replenish_min_samples;
+    return RETAIN_OK;
+}
+
 static int resolve_config(retain_engine *e, const retain_options *o, char *errbuf, size_t errsz)
 {
     rt_config *c = &e->cfg;
@@ -22,6 +52,10 @@ static int resolve_config(retain_engine *e, const retain_options *o, char *errbu
     c->regex_match_limit = 100000;
     c->regex_depth_limit = 1000;
     c->regex_max_subject = 65536;
+    c->eta_slip_margin_ms = 86400000;
+    c->replenish_lead_ms = 7 * 86400000LL;
+    c->replenish_min_samples = 5;
+    c->replenish_grace_ms = 7 * 86400000LL;
     const char *zdir = "/usr/share/zoneinfo", *zone = "UTC", *country = NULL;
     if (o) {
         if (o->busy_timeout_ms < 0) {
@@ -50,6 +84,11 @@ static int resolve_config(retain_engine *e, const retain_options *o, char *errbu
         if (o->regex_depth_limit) c->regex_depth_limit = o->regex_depth_limit;
         if (o->regex_max_subject) c->regex_max_subject = o->regex_max_subject;
         c->flags = o->flags;
+        if (o->version >= 2) {
+            int rc = resolve_domain(c, o, errbuf, errsz);
+            if (rc)
+                return rc;
+        }
     }
     if (c->flags & ~(RETAIN_OPEN_READONLY | RETAIN_OPEN_AUTOLINK)) {
         rt_format(errbuf, errsz, "options.flags has unknown bits 0x%x",
@@ -75,6 +114,7 @@ static void engine_free(retain_engine *e)
 {
     retain_allocator a = e->alloc;
     rt_journeys_free(e);
+    rt_reco_free(e);
     rt_dispatch_free(e);
     rt_domain_free(e);
     rt_store_close(e);

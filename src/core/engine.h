@@ -29,6 +29,11 @@ typedef struct rt_config {
     size_t regex_max_subject;
     unsigned int flags;
     int cache_kib;
+    int64_t eta_slip_margin_ms;
+    int64_t replenish_lead_ms;
+    int replenish_min_samples;
+    int64_t replenish_fallback_cycle_ms;
+    int64_t replenish_grace_ms;
 } rt_config;
 
 struct retain_engine {
@@ -40,6 +45,7 @@ struct retain_engine {
     struct rt_dispatch_state *dispatch; /* transports, policy profiles (src/dispatch) */
     struct rt_journey_set *journeys;    /* loaded journeys (src/journey) */
     struct rt_domain_state *domain;     /* coupon generator (src/domain) */
+    struct rt_reco_cache *reco;         /* neighbour lists in memory (src/domain) */
     bool in_host_tx;     /* retain_begin() is active */
     bool in_callback;    /* a transport callback is running (src/dispatch) */
     int call_depth;      /* nesting of rt_tx_begin() within one public call */

@@ -36,6 +36,8 @@ typedef struct rt_send_request {
     const char *extra_json;    /* JSON object merged into the payload (coupon ...), or NULL */
     /* Added by delivery: */
     const char *host_id;       /* host's id of a message without a journey (key source) */
+    /* Added by the domain: */
+    bool unless_delivered;     /* skip, even when queued, once the shipment is delivered */
 } rt_send_request;
 
 typedef enum rt_gate_decision {

@@ -7,6 +7,7 @@
 #include "key.h"
 #include "policy/policy.h"
 #include "store/outbox.h"
+#include "store/domain_store.h"
 #include "core/check.h"
 
 #include <string.h>
@@ -109,9 +110,19 @@ int rt_enqueue(retain_engine *e, const rt_send_request *r, int64_t now,
         expires = x->expires_at;
     else if (r->max_age_ms > 0)
         expires = r->due_at + r->max_age_ms;
+    /* A delay notice's guard: asked for by the step, or inherited by the
+     * fallback of a guarded message. */
+    int64_t guard = 0, delivered = INT64_MIN;
+    if (fallback)
+        rc = ds_guard_get(e, x->fallback_of, &guard, &delivered);
+    else if (r->unless_delivered && (r->shipment_key || r->order_key))
+        rc = ds_shipment_delivered(e, r->shipment_key, r->order_key, &guard, &delivered);
+    if (rc)
+        return rc;
     rt_gate_in in = {
         RT_STAGE_ENQUEUE, 0, r->customer_key, r->channel, r->category, r->template_id,
         r->order_key, r->shipment_key, r->due_at, expires, r->on_quiet, r->on_cap, NULL,
+        guard != 0,
     };
     rt_gate_out g;
     if ((rc = rt_gate(e, &in, now, &g)))
@@ -173,6 +184,8 @@ int rt_enqueue(retain_engine *e, const rt_send_request *r, int64_t now,
         return RETAIN_OK;
     }
     out->message_id = id;
+    if (guard && (rc = ds_guard_add(e, id, guard)))
+        return rc;
     d.message = id;
     if (g.decision == RT_GATE_DEFERRED && (rc = ob_decide(e, &d)))
         return rc;

@@ -70,6 +70,7 @@ static int claim_one(retain_engine *e, const rt_transport_slot *slot, const rt_p
         RT_STAGE_SEND, r->id, r->customer, r->channel, r->category,
         r->has_template ? r->template_id : NULL, r->order_key, r->shipment_key, r->due_at,
         r->expires_at, (rt_on_policy)r->on_quiet, (rt_on_policy)r->on_cap, policy,
+        false, /* the guard stored with the message decides */
     };
     rt_gate_out g;
     if ((rc = rt_gate(e, &in, now, &g)))

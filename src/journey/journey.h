@@ -14,7 +14,7 @@ typedef struct jr_cond jr_cond; /* a compiled rule with its source location */
 
 typedef enum jr_kind {
     JR_SEND, JR_WAIT, JR_WAIT_FOR, JR_BRANCH, JR_SPLIT, JR_GOTO, JR_EXIT, JR_SET, JR_TASK,
-    JR_COUPON
+    JR_COUPON, JR_RECOMMEND
 } jr_kind;
 
 typedef enum jr_entry { JR_ENTRY_ONCE, JR_ENTRY_ONCE_PER_ORDER, JR_ENTRY_ALWAYS, JR_ENTRY_COOLDOWN } jr_entry;
@@ -42,6 +42,7 @@ typedef struct jr_step {
             char *channel, *template_id, *category, *fallback;
             int64_t max_age_ms;
             rt_on_policy on_quiet, on_cap;
+            bool unless_delivered, unless_delivered_set; /* unset: by the trigger */
         } send;
         struct {
             char *event;
@@ -68,6 +69,9 @@ typedef struct jr_step {
             char *campaign;
             int on_invalid; /* step index when no working code can be sent */
         } coupon;
+        struct {
+            int count; /* products put in the payload of later sends */
+        } recommend;
     } u;
 } jr_step;
 

@@ -213,11 +213,27 @@ static void want_ref(loader *L, refs *r, const yn *at, int *slot)
 
 static const char *const step_keys[] = {
     "id", "when", "wait", "send", "wait_for", "branch", "split", "goto", "exit", "set", "task",
-    "coupon", "description", NULL,
+    "coupon", "recommend", "description", NULL,
 };
 static const char *const action_keys[] = {
-    "send", "wait_for", "branch", "split", "exit", "set", "task", "coupon", NULL,
+    "send", "wait_for", "branch", "split", "exit", "set", "task", "coupon", "recommend", NULL,
 };
+
+static void load_recommend(loader *L, const yn *v, jr_step *s)
+{
+    static const char *const keys[] = { "count", NULL };
+    s->kind = JR_RECOMMEND;
+    s->u.recommend.count = 3;
+    if (v->type != YN_MAP) {
+        diag(L, v, "recommend must be a mapping like { count: 3 }");
+        return;
+    }
+    check_keys(L, v, "recommend", keys);
+    const yn *c = yn_get(v, "count");
+    long n = 3;
+    if (c && int_of(L, c, "recommend.count", 1, 100, &n))
+        s->u.recommend.count = (int)n;
+}
 
 static void load_coupon(loader *L, const yn *v, jr_step *s, refs *r)
 {
@@ -268,7 +284,8 @@ static void load_wait(loader *L, const yn *w, jr_step *s)
 static void load_send(loader *L, const yn *v, jr_step *s)
 {
     static const char *const keys[] = {
-        "channel", "template", "category", "fallback", "max_age", "on_quiet", "on_cap", NULL,
+        "channel", "template", "category", "fallback", "max_age", "on_quiet", "on_cap",
+        "unless_delivered", NULL,
     };
     if (v->type != YN_MAP) {
         diag(L, v, "send must be a mapping with channel, template and category");
@@ -291,6 +308,10 @@ static void load_send(loader *L, const yn *v, jr_step *s)
         duration_of(L, ma, "send.max_age", &s->u.send.max_age_ms);
     s->u.send.on_quiet = policy_of(L, yn_get(v, "on_quiet"), "send.on_quiet");
     s->u.send.on_cap = policy_of(L, yn_get(v, "on_cap"), "send.on_cap");
+    const yn *ud = yn_get(v, "unless_delivered");
+    if (ud && !bool_of(ud, &s->u.send.unless_delivered))
+        diag(L, ud, "send.unless_delivered must be true or false");
+    s->u.send.unless_delivered_set = ud != NULL;
 }
 
 static void load_step(loader *L, const yn *m, jr_step *s, refs *r)
@@ -472,6 +493,8 @@ static void load_step(loader *L, const yn *m, jr_step *s, refs *r)
         }
     } else if ((v = yn_get(m, "coupon"))) {
         load_coupon(L, v, s, r);
+    } else if ((v = yn_get(m, "recommend"))) {
+        load_recommend(L, v, s);
     } else if (yn_get(m, "goto")) {
         s->kind = JR_GOTO;
     } else if (!wt) {
@@ -483,7 +506,7 @@ static void load_step(loader *L, const yn *m, jr_step *s, refs *r)
             diag(L, m, "step has no action (did you mean \"%s\"?)", s2);
         else
             diag(L, m, "step has no action: use send, wait, wait_for, branch, split, goto, "
-                       "exit, set, task or coupon");
+                       "exit, set, task, coupon or recommend");
     }
     const yn *g = yn_get(m, "goto");
     if (g) {
@@ -768,6 +791,11 @@ static jr_journey *load_journey(loader *L, const yn *m)
     }
     resolve_refs(L, j, &r);
     rt_free(&L->e->alloc, r.items);
+    /* A delay notice must never reach a customer who has the parcel. */
+    bool delay_journey = j->trigger_event && !strcmp(j->trigger_event, "shipment.delayed");
+    for (int k = 0; k < j->nsteps; k++)
+        if (j->steps[k].kind == JR_SEND && !j->steps[k].u.send.unless_delivered_set)
+            j->steps[k].u.send.unless_delivered = delay_journey;
     if (L->d->count == 0)
         check_graph(L, j, v);
     /* Marketplace journeys: every send must be possible under the profile. */

@@ -14,7 +14,9 @@
 #include "store/event.h"
 #include "store/journey_store.h"
 #include "store/task_store.h"
+#include "store/domain_store.h"
 #include "tz/tz.h"
+#include "domain/domain.h"
 #include "retain/journey.h"
 
 #include <stdio.h>
@@ -286,6 +288,33 @@ static int log_reason(retain_engine *e, const js_inst *in, const char *step, int
     return rc;
 }
 
+/* *a becomes the members of both JSON objects *a and *b (either may be
+ * NULL); *b is freed. Both come from the library itself: flat objects
+ * with different keys ("recommendations", "coupon"). */
+static int merge_objects(retain_engine *e, char **a, char **b)
+{
+    if (!*b)
+        return RETAIN_OK;
+    if (!*a) {
+        *a = *b;
+        *b = NULL;
+        return RETAIN_OK;
+    }
+    rt_buf m;
+    rt_buf_init(&m, &e->alloc);
+    size_t na = strlen(*a);
+    while (na && (*a)[na - 1] != '}')
+        na--;
+    rt_buf_append(&m, *a, na ? na - 1 : 0);
+    if (na > 2)
+        rt_buf_putc(&m, ',');
+    rt_buf_puts(&m, *b + 1);
+    rt_free(&e->alloc, *a);
+    rt_free(&e->alloc, *b);
+    *a = *b = NULL;
+    return rt_buf_finish(&m, a) ? rt_nomem(e) : RETAIN_OK;
+}
+
 /* The code the instance's coupon step issued, for this send: *extra is its
  * payload patch while it works. A code that stopped working before any
  * message carried it skips the send and takes the coupon step's on_invalid
@@ -344,12 +373,20 @@ static int do_send(retain_engine *e, const jr_journey *j, const jr_step *s, js_i
     req.on_cap = s->u.send.on_cap;
     req.order_key = in->order_key;
     req.shipment_key = in->shipment_key;
-    req.extra_json = extra;
+    req.unless_delivered = s->u.send.unless_delivered;
+    char *kept = NULL; /* what earlier steps (recommend) left for the payload */
+    bool carries = extra != NULL;
+    if ((rc = ds_instance_payload_get(e, in->id, &kept)) ||
+        (rc = merge_objects(e, &kept, &extra))) {
+        rt_free(&e->alloc, extra);
+        rt_free(&e->alloc, kept);
+        return rc;
+    }
+    req.extra_json = kept;
     rt_gate_result g;
     memset(&g, 0, sizeof g);
     rc = rt_dispatch_enqueue(e, &req, now, &g);
-    bool carries = extra != NULL;
-    rt_free(&e->alloc, extra);
+    rt_free(&e->alloc, kept);
     if (rc == RETAIN_OK && carries && g.message_id && g.decision != RT_GATE_SKIPPED)
         rc = rt_coupon_message_queued(e, g.message_id, sc.id);
     if (rc)
@@ -494,6 +531,27 @@ static int do_coupon(retain_engine *e, const jr_step *s, js_inst *in, int64_t t,
     return js_log(e, in->id, s->id, t, "coupon", "issued", detail);
 }
 
+/* Recommendations computed when the step runs, sent with every later send. */
+static int do_recommend(retain_engine *e, const jr_step *s, js_inst *in, int64_t t)
+{
+    char *list = NULL;
+    int rc = rt_recommend_json(e, in->customer, s->u.recommend.count, &list);
+    if (rc)
+        return rc;
+    rt_buf b;
+    rt_buf_init(&b, &e->alloc);
+    rt_buf_printf(&b, "{\"recommendations\":%s}", list);
+    rt_free(&e->alloc, list);
+    char *json = NULL;
+    if (rt_buf_finish(&b, &json))
+        return rt_nomem(e);
+    rc = ds_instance_payload_merge(e, in->id, json);
+    if (rc == RETAIN_OK)
+        rc = js_log(e, in->id, s->id, t, "recommend", "done", json);
+    rt_free(&e->alloc, json);
+    return rc;
+}
+
 /* Move an instance of an older version to the current one when its step
  * exists there; otherwise it finishes on its own version. */
 static const jr_journey *migrate(retain_engine *e, const jr_journey *j, js_inst *in, int64_t t)
@@ -635,6 +693,9 @@ static int advance(retain_engine *e, js_inst *in, int64_t now, retain_tick_stats
         case JR_COUPON:
             rc = do_coupon(e, s, in, t, &next);
             break;
+        case JR_RECOMMEND:
+            rc = do_recommend(e, s, in, t);
+            break;
         }
         if (rc)
             return rc;
@@ -669,7 +730,7 @@ int retain_engine_tick(retain_engine *e, int64_t now, retain_tick_stats *out)
         return rt_error(e, RETAIN_EMISUSE,
                         "retain_engine_tick cannot run inside retain_begin/retain_commit: "
                         "transports are called between its transactions");
-    if ((rc = jr_ensure_loaded(e)))
+    if ((rc = jr_ensure_loaded(e)) || (rc = rt_domain_tick(e, now)))
         return rc;
     js_inst *batch = rt_calloc(&e->alloc, BATCH, sizeof *batch);
     if (!batch)

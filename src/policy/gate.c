@@ -6,6 +6,7 @@
  */
 #include "policy.h"
 #include "store/outbox.h"
+#include "store/domain_store.h"
 #include "core/text.h"
 #include "tz/tz.h"
 
@@ -231,6 +232,29 @@ static const rt_tz *zone_of(retain_engine *e, const char *name, const char **use
     return z;
 }
 
+/* A message guarded by its shipment (a delay notice) is stale once the
+ * parcel is delivered: when queuing, the request says so; when sending, the
+ * guard stored with the message does. */
+static int check_delivered(retain_engine *e, const rt_gate_in *in, int64_t t, rt_gate_out *o,
+                           bool *stop)
+{
+    *stop = false;
+    int64_t skey = 0, at = INT64_MIN;
+    int rc = RETAIN_OK;
+    if (in->stage == RT_STAGE_SEND && in->message_id)
+        rc = ds_guard_get(e, in->message_id, &skey, &at);
+    else if (in->unless_delivered && (in->shipment_key || in->order_key))
+        rc = ds_shipment_delivered(e, in->shipment_key, in->order_key, &skey, &at);
+    if (rc || at == INT64_MIN || at > t)
+        return rc;
+    char w[32];
+    rt_format_time(at, w, sizeof w);
+    *stop = true;
+    decide(o, RT_GATE_SKIPPED, "delivered",
+           "the shipment was delivered at %s; a delay notice is no longer true", w);
+    return RETAIN_OK;
+}
+
 /* ---- the gate ----------------------------------------------------------- */
 
 int rt_gate(retain_engine *e, const rt_gate_in *in, int64_t now, rt_gate_out *o)
@@ -285,8 +309,10 @@ int rt_gate(retain_engine *e, const rt_gate_in *in, int64_t now, rt_gate_out *o)
             return rc;
     }
 
-    /* 4. Staleness. */
+    /* 4. Staleness, including the parcel that arrived before its delay notice. */
     char w1[32], w2[32];
+    if ((rc = check_delivered(e, in, t, o, &stop)) || stop)
+        return rc;
     if (t > in->expires_at) {
         rt_format_time(in->due_at, w1, sizeof w1);
         rt_format_time(in->expires_at, w2, sizeof w2);

@@ -123,6 +123,8 @@ typedef struct rt_gate_in {
     int64_t expires_at; /* INT64_MAX: no max_age */
     rt_on_policy on_quiet, on_cap;
     const struct rt_policy *policy; /* the configuration if the caller has it, or NULL */
+    bool unless_delivered; /* queuing: skip if the shipment is delivered (sending: the
+                            * message's stored guard decides) */
 } rt_gate_in;
 
 #define RT_GATE_MAX_PROFILES 4

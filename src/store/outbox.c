@@ -4,6 +4,7 @@
  * (the public retain_outbox_* listing and the history/explain JSON).
  */
 #include "outbox.h"
+#include "domain_store.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/check.h"
@@ -502,8 +503,9 @@ int ob_payload_build(retain_engine *e, const ob_payload_in *in, char **out)
         "SELECT c.ext_id, c.name, c.email, c.phone, c.locale, c.timezone, c.attrs,"
         " c.orders_count, c.first_order_at, c.last_order_at,"
         " o.ext_id, o.channel, o.placed_at, o.currency, o.total, o.coupon, o.status, o.attrs,"
-        " s.ext_id, s.carrier, s.tracking, s.tracking_url, s.promised_at, s.eta, s.status,"
-        " s.status_at, s.delivered_at, s.exception"
+        " s.ext_id, s.carrier, s.tracking, s.promised_at, s.eta, s.status,"
+        " s.status_at, s.delivered_at, s.exception, s.tracking_url,"
+        " (SELECT tracking_url FROM carrier WHERE name=s.carrier), s.id"
         " FROM customer c LEFT JOIN orders o ON o.id=?2"
         " LEFT JOIN shipment s ON s.id=CASE WHEN ?3<>0 THEN ?3 ELSE"
         "  (SELECT id FROM shipment WHERE order_id=?2 ORDER BY status_at DESC, id DESC LIMIT 1)"
@@ -518,9 +520,9 @@ int ob_payload_build(retain_engine *e, const ob_payload_in *in, char **out)
                                             "first_order_at", "last_order_at", NULL };
     static const char *const order[] = { "id", "channel", "placed_at", "currency", "total",
                                          "coupon", "status", "=attrs", NULL };
-    static const char *const shipment[] = { "id", "carrier", "tracking", "tracking_url",
-                                            "promised_at", "eta", "status", "status_at",
-                                            "delivered_at", "exception", NULL };
+    static const char *const shipment[] = { "id", "carrier", "tracking", "promised_at",
+                                            "eta", "status", "status_at", "delivered_at",
+                                            "exception", NULL };
     static const char *const line[] = { "sku", "title", "quantity", "unit_price", NULL };
     *out = NULL;
     sqlite3_stmt *st;
@@ -549,12 +551,22 @@ int ob_payload_build(retain_engine *e, const ob_payload_in *in, char **out)
     bool has_shipment = sqlite3_column_type(st, 18) != SQLITE_NULL;
     rt_buf shipbuf;
     rt_buf_init(&shipbuf, &e->alloc);
-    if (has_shipment)
+    int64_t ship_key = 0;
+    if (has_shipment) {
         put_object(&shipbuf, st, 18, shipment);
+        shipbuf.len--; /* reopen the object: where-is-my-order members follow */
+        rt_tracking_url_json(&shipbuf, rt_col_text(st, 27), rt_col_text(st, 28),
+                             rt_col_text(st, 20));
+        ship_key = sqlite3_column_int64(st, 29);
+    }
     char ext[OB_ID];
     rt_col_copy(ext, sizeof ext, st, 0);
     sqlite3_reset(st);
-    if (has_order && (rc = rt_stmt(e, lines_sql, &st)) == RETAIN_OK) {
+    if (has_shipment) {
+        rc = rt_shipment_history_json(e, ship_key, &shipbuf);
+        rt_buf_putc(&shipbuf, '}');
+    }
+    if (rc == RETAIN_OK && has_order && (rc = rt_stmt(e, lines_sql, &st)) == RETAIN_OK) {
         sqlite3_bind_int64(st, 1, in->order_key);
         int n = 0;
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {

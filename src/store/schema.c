@@ -211,7 +211,62 @@ static const char *const migrations[] = {
     "  explore REAL NOT NULL, max_open INTEGER NOT NULL);"
     "INSERT INTO task_routing VALUES (1, 0.1, 20);",
 
-    /* 6: coupons (campaigns, issued codes, redemptions) and feedback answers
+    /* 6: post-purchase domain: shipment delays detected (once per cause),
+     * carrier tracking URL templates, delivery guards on queued messages,
+     * products, consumption cycles and replenishment per purchase, and the
+     * item-to-item co-purchase neighbours behind recommendations. */
+    "CREATE TABLE shipment_delay ("
+    "  shipment INTEGER NOT NULL REFERENCES shipment(id) ON DELETE CASCADE,"
+    "  cause TEXT NOT NULL," /* late, exception, eta_slip */
+    "  at INTEGER NOT NULL, detected_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (shipment, cause)) WITHOUT ROWID;"
+    "CREATE INDEX shipment_open ON shipment(promised_at) WHERE delivered_at IS NULL;"
+    "CREATE TABLE carrier ("
+    "  name TEXT PRIMARY KEY COLLATE NOCASE, tracking_url TEXT NOT NULL, updated_at INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE outbox_guard ("
+    "  message INTEGER PRIMARY KEY REFERENCES outbox(id) ON DELETE CASCADE,"
+    "  shipment INTEGER NOT NULL);"
+    "CREATE TABLE product ("
+    "  sku TEXT PRIMARY KEY, title TEXT, price INTEGER, currency TEXT,"
+    "  attrs TEXT NOT NULL DEFAULT '{}', updated_at INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE sku_cycle ("
+    "  sku TEXT PRIMARY KEY,"
+    "  configured_ms INTEGER, learned_ms INTEGER, samples INTEGER NOT NULL DEFAULT 0,"
+    "  learned_at INTEGER"
+    ") WITHOUT ROWID;"
+    /* Orders not yet looked at by replenishment: filled by a trigger so that
+     * no import path can bypass it. */
+    "CREATE TABLE replenish_todo (order_id INTEGER PRIMARY KEY);"
+    "INSERT INTO replenish_todo SELECT id FROM orders;"
+    "CREATE TRIGGER orders_replenish AFTER INSERT ON orders"
+    "  BEGIN INSERT OR IGNORE INTO replenish_todo VALUES (new.id); END;"
+    "CREATE TABLE replenish ("
+    "  customer INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,"
+    "  sku TEXT NOT NULL,"
+    "  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,"
+    "  placed_at INTEGER NOT NULL, quantity INTEGER NOT NULL,"
+    "  due_at INTEGER, runout_at INTEGER,"
+    "  state TEXT NOT NULL," /* pending, fired, reordered, lapsed, void */
+    "  PRIMARY KEY (order_id, sku)) WITHOUT ROWID;"
+    "CREATE INDEX replenish_customer ON replenish(customer, sku, placed_at);"
+    "CREATE INDEX replenish_due ON replenish(due_at) WHERE state='pending';"
+    "CREATE INDEX replenish_sku ON replenish(sku) WHERE state='pending';"
+    "CREATE TABLE reco_neighbor ("
+    "  sku TEXT NOT NULL, rank INTEGER NOT NULL, other TEXT NOT NULL,"
+    "  score REAL NOT NULL, support INTEGER NOT NULL,"
+    "  PRIMARY KEY (sku, rank)) WITHOUT ROWID;"
+    "CREATE TABLE reco_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;"
+    /* Titles, prices and learning look order lines up by SKU. */
+    "CREATE INDEX order_line_sku ON order_line(sku);"
+    /* What steps such as recommend add to the payload of an instance's later
+     * sends: one JSON object, merged as a patch. */
+    "CREATE TABLE instance_payload ("
+    "  instance INTEGER PRIMARY KEY REFERENCES journey_instance(id) ON DELETE CASCADE,"
+    "  payload TEXT NOT NULL);",
+
+    /* 7: coupons (campaigns, issued codes, redemptions) and feedback answers
      * with the escalation setting. A campaign's `drawn` counts the random
      * draws made for it, so a seeded generator never repeats a draw. */
     "CREATE TABLE coupon_campaign ("

@@ -5,7 +5,7 @@
  * and the journey `coupon:` step: payload, on_invalid, the send-time check
  * and the marketplace block.
  */
-#include "dom.h"
+#include "cfutil.h"
 
 #define DAY (24 * HOUR)
 

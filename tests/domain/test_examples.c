@@ -4,7 +4,7 @@
  * clock; and the campaign YAML loader's errors (line:column, all or
  * nothing).
  */
-#include "dom.h"
+#include "cfutil.h"
 
 #define DAY (24 * HOUR)
 

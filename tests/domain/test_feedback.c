@@ -5,7 +5,7 @@
  * above, and NPS / average score by period, product and variant checked
  * against a table worked out by hand.
  */
-#include "dom.h"
+#include "cfutil.h"
 
 #define DAY (24 * HOUR)
 #define JAN(d) (T0 + ((d)-1) * DAY)

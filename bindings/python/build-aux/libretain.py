@@ -62,11 +62,16 @@ FEATURES = {
         'retain_journey_conversion_json',
     ]),
     'refresh': ('retain/refresh.h', ['retain_model_refresh']),
-    'domain': ('retain/feedback.h', [
+    'coupons': ('retain/feedback.h', [
         'retain_coupon_campaign_define', 'retain_coupon_campaigns_load', 'retain_coupon_seed',
         'retain_coupon_issue', 'retain_coupon_validate', 'retain_coupon_redeem',
         'retain_coupon_revoke', 'retain_coupon_reason_name', 'retain_feedback_record',
         'retain_feedback_configure', 'retain_feedback_metrics_json',
+    ]),
+    'domain': ('retain/recommend.h', [
+        'retain_carrier_set', 'retain_sku_cycle_set', 'retain_sku_cycle_get',
+        'retain_replenish_learn', 'retain_replenish_get', 'retain_product_upsert',
+        'retain_recommend_build', 'retain_recommend', 'retain_recommendations_free',
     ]),
 }
 

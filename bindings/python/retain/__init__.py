@@ -40,8 +40,10 @@ from ._errors import (Busy, Conflict, ConstraintError, DatabaseIOError, Diagnost
                       OutOfMemory, ParseError, Unsupported, UserAbort, _make)
 from ._journeys import Journeys, Outlook, TickStats, Touchpoint
 from ._metrics import Metrics, MetricsResult, Period
-from ._domain import Coupons, CouponCheck, CouponReason, Feedback, FeedbackBy, Scale
+from ._coupons import Coupons, CouponCheck, CouponReason, Feedback, FeedbackBy, Scale
 from ._refresh import EngineModels, RefreshResult
+from ._domain import (CycleSource, Products, Recommendation, Recommendations, RecommendStats,
+                      ReminderState, Replenishment, SkuCycle)
 from ._policy import Cap, Caps, Policy, Profiles, QuietHours, QuietHoursBook
 from ._types import (Consent, ConsentStatus, Counts, Customer, Event, ImportStats, Order,
                      OrderLine, Shipment, ShipmentEvent, StatusChange)
@@ -67,6 +69,9 @@ __all__ = [
     "EngineModels", "RefreshResult",
     # coupons and feedback
     "Coupons", "CouponCheck", "CouponReason", "Feedback", "FeedbackBy", "Scale",
+    # post-purchase domain
+    "Products", "Replenishment", "Recommendations", "CycleSource", "SkuCycle", "ReminderState",
+    "RecommendStats", "Recommendation",
     # records
     "Consent", "ConsentStatus", "Counts", "Customer", "Event", "ImportStats", "Order",
     "OrderLine", "Shipment", "ShipmentEvent", "StatusChange",
@@ -79,7 +84,7 @@ __all__ = [
     "currency_digits",
     "version", "version_info", "schema_version", "errstr", "HAVE_MODELS", "HAVE_RULES",
     "HAVE_JOURNEYS", "HAVE_DELIVERY", "HAVE_POLICY", "HAVE_METRICS", "HAVE_REFRESH",
-    "HAVE_DOMAIN",
+    "HAVE_DOMAIN", "HAVE_COUPONS",
     "__version__", "models", "rules",
 ]
 
@@ -112,8 +117,11 @@ HAVE_POLICY: bool = bool(_retain.HAVE_POLICY)
 HAVE_METRICS: bool = bool(_retain.HAVE_METRICS)
 #: True when this build binds the model refresh (retain/refresh.h): engine.models.refresh().
 HAVE_REFRESH: bool = bool(_retain.HAVE_REFRESH)
-#: Coupons and feedback (``engine.coupons``, ``engine.feedback``) are bound.
+#: True when this build binds the post-purchase domain (retain/shipping.h, replenish.h,
+#: recommend.h): products, replenishment, recommendations, carrier URL templates.
 HAVE_DOMAIN: bool = bool(_retain.HAVE_DOMAIN)
+#: Coupons and feedback (``engine.coupons``, ``engine.feedback``) are bound.
+HAVE_COUPONS: bool = bool(_retain.HAVE_COUPONS)
 
 
 def schema_version() -> int:

@@ -9,13 +9,14 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, Itera
                     Mapping, Optional, Sequence, Tuple, TypeVar, Union)
 
 from . import _delivery, _journeys, _retain
-from ._convert import (Duration, Money, Time, opt_from_ms, opt_ms, require, text, to_json,
-                       to_minor, to_ms)
+from ._convert import (Duration, Money, Time, opt_from_ms, opt_ms, require, text,
+                       to_duration_ms, to_json, to_minor, to_ms)
 from ._delivery import Messages, Outbox, Transport
 from ._journeys import Journeys, TickStats, Touchpoint
 from ._metrics import Metrics
-from ._domain import Coupons, Feedback
+from ._coupons import Coupons, Feedback
 from ._refresh import EngineModels
+from ._domain import Products, Recommendations, Replenishment
 from ._policy import Policy
 from ._errors import EngineClosed, InvalidArgument, NotFound
 from ._types import (Consent, ConsentStatus, Counts, Customer, Event, ImportStats, Order,
@@ -336,6 +337,13 @@ class Shipments:
         """The shipment ``id``; raises :class:`retain.NotFound` when there is none."""
         return Shipment._from_row(self._e.shipment_get(id))
 
+    def set_carrier(self, carrier: str, tracking_url: Optional[str], *, at: Time) -> None:
+        """Set the tracking URL template of ``carrier`` (case-insensitive), such as
+        ``"https://track.example/{tracking}"``; None removes it. Messages whose shipment has
+        no URL of its own carry the template with the tracking number filled in."""
+        fn = require(self._e, "carrier_set", "shipping (retain/shipping.h)")
+        fn(carrier, text(tracking_url, "tracking_url"), to_ms(at, "at"))
+
 
 class Events:
     """``engine.events``: what happened to customers, when."""
@@ -370,7 +378,11 @@ class Engine:
     ``default_country`` none, ``cache_kib`` 16384. ``readonly`` opens for reading
     only: every call that writes raises :class:`retain.Misuse`. ``autolink`` links a new
     customer id to an existing customer with the same e-mail or phone
-    (:meth:`Customers.merge` explains what a merge keeps).
+    (:meth:`Customers.merge` explains what a merge keeps). ``eta_slip_margin`` (default one
+    day) is how far an ETA may move past the promise before ``shipment.delayed`` fires with
+    cause "eta_slip"; ``replenish_lead`` (default 7 days), ``replenish_min_samples``
+    (default 5), ``replenish_fallback_cycle`` (default none) and ``replenish_grace``
+    (default 7 days) tune replenishment reminders (:class:`Replenishment`).
 
     Attributes:
         customers: :class:`Customers`
@@ -380,22 +392,37 @@ class Engine:
         events: :class:`Events`
         coupons: :class:`retain.Coupons`
         feedback: :class:`retain.Feedback`
+        products: :class:`Products`
+        replenishment: :class:`Replenishment`
+        recommendations: :class:`Recommendations`
     """
 
     __slots__ = ("_e", "customers", "consent", "orders", "shipments", "events", "journeys",
-                 "outbox", "messages", "policy", "metrics", "models", "coupons", "feedback",
-                 "__weakref__")
+                 "outbox", "messages", "policy", "metrics", "models", "products",
+                 "replenishment", "recommendations", "coupons", "feedback", "__weakref__")
 
     def __init__(self, path: Union[str, "os.PathLike[str]"] = ":memory:", *,
                  busy_timeout_ms: Optional[int] = None, zoneinfo_dir: Optional[str] = None,
                  default_timezone: Optional[str] = None, default_country: Optional[str] = None,
                  cache_kib: Optional[int] = None, readonly: bool = False,
-                 autolink: bool = False) -> None:
+                 autolink: bool = False, eta_slip_margin: Optional[Duration] = None,
+                 replenish_lead: Optional[Duration] = None,
+                 replenish_min_samples: Optional[int] = None,
+                 replenish_fallback_cycle: Optional[Duration] = None,
+                 replenish_grace: Optional[Duration] = None) -> None:
+        def dur(v: Optional[Duration], what: str) -> int:
+            return 0 if v is None else to_duration_ms(v, what)
+
         self._e = _retain.Engine(os.fspath(path), busy_timeout_ms or 0,
                                  text(zoneinfo_dir, "zoneinfo_dir"),
                                  text(default_timezone, "default_timezone"),
                                  text(default_country, "default_country"), cache_kib or 0,
-                                 bool(readonly), bool(autolink))
+                                 bool(readonly), bool(autolink),
+                                 dur(eta_slip_margin, "eta_slip_margin"),
+                                 dur(replenish_lead, "replenish_lead"),
+                                 replenish_min_samples or 0,
+                                 dur(replenish_fallback_cycle, "replenish_fallback_cycle"),
+                                 dur(replenish_grace, "replenish_grace"))
         self.customers = Customers(self._e)
         self.consent = ConsentBook(self._e)
         self.orders = Orders(self._e)
@@ -409,6 +436,9 @@ class Engine:
         self.models = EngineModels(self._e)
         self.coupons = Coupons(self._e)
         self.feedback = Feedback(self._e)
+        self.products = Products(self._e)
+        self.replenishment = Replenishment(self._e)
+        self.recommendations = Recommendations(self._e)
 
     @property
     def path(self) -> str:

@@ -189,7 +189,7 @@ PyObject *rp_transport_unregister(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "s:transport_unregister", &channel))
         return NULL;
     int rc;
-    RP_CALL(self, rc, retain_transport_unregister(self->e, channel));
+    RP_LOCKED_CALL(self, rc, retain_transport_unregister(self->e, channel));
     return rp_none_or_raise(self, rc);
 }
 
@@ -202,7 +202,7 @@ PyObject *rp_outbox_deliver(PyObject *op, PyObject *args)
     retain_delivery_stats st;
     memset(&st, 0, sizeof st);
     int rc;
-    RP_CALL(self, rc, retain_outbox_deliver(&st, self->e, now));
+    RP_LOCKED_CALL(self, rc, retain_outbox_deliver(&st, self->e, now));
     PyObject *res = NULL;
     if (rp_reraise_callback(self))
         ;
@@ -235,7 +235,7 @@ PyObject *rp_message_queue(PyObject *op, PyObject *args)
     retain_queue_result out;
     memset(&out, 0, sizeof out);
     int rc;
-    RP_CALL(self, rc, retain_message_queue(&out, self->e, &spec, now));
+    RP_LOCKED_CALL(self, rc, retain_message_queue(&out, self->e, &spec, now));
     PyObject *res = rc ? rp_raise_engine(self, rc)
                        : Py_BuildValue("(iLLN)", (int)out.decision, (long long)out.message_id,
                                        (long long)out.not_before, rp_str_or_none(out.reason));
@@ -251,7 +251,7 @@ PyObject *rp_message_report(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "LiL:message_report", &id, &status, &at))
         return NULL;
     int rc;
-    RP_CALL(self, rc, retain_message_report(self->e, id, (retain_receipt)status, at));
+    RP_LOCKED_CALL(self, rc, retain_message_report(self->e, id, (retain_receipt)status, at));
     return rp_none_or_raise(self, rc);
 }
 
@@ -270,7 +270,7 @@ PyObject *rp_message_find(PyObject *op, PyObject *args)
         return NULL;
     int64_t id = 0;
     int rc;
-    RP_CALL(self, rc, retain_message_find(&id, self->e, key));
+    RP_LOCKED_CALL(self, rc, retain_message_find(&id, self->e, key));
     return id_or_raise(self, rc, id);
 }
 
@@ -282,7 +282,7 @@ PyObject *rp_message_find_provider(PyObject *op, PyObject *args)
         return NULL;
     int64_t id = 0;
     int rc;
-    RP_CALL(self, rc, retain_message_find_provider(&id, self->e, channel, provider));
+    RP_LOCKED_CALL(self, rc, retain_message_find_provider(&id, self->e, channel, provider));
     return id_or_raise(self, rc, id);
 }
 
@@ -311,7 +311,7 @@ PyObject *rp_outbox_get(PyObject *op, PyObject *args)
         return NULL;
     retain_outbox_entry *m = NULL;
     int rc;
-    RP_CALL(self, rc, retain_outbox_get(&m, self->e, id));
+    RP_LOCKED_CALL(self, rc, retain_outbox_get(&m, self->e, id));
     PyObject *res = rc ? rp_raise_engine(self, rc) : rp_outbox_entry_tuple(m);
     retain_outbox_entry_free(m);
     rp_leave(self);
@@ -326,7 +326,7 @@ PyObject *rp_outbox_history(PyObject *op, PyObject *args)
         return NULL;
     char *json = NULL;
     int rc;
-    RP_CALL(self, rc, retain_outbox_history(&json, self->e, id));
+    RP_LOCKED_CALL(self, rc, retain_outbox_history(&json, self->e, id));
     PyObject *res = rc ? rp_raise_engine(self, rc) : rp_take_json(self, json);
     rp_leave(self);
     return res;
@@ -341,7 +341,7 @@ static PyObject *id_now(PyObject *op, PyObject *args, id_now_fn fn, const char *
     if (!PyArg_ParseTuple(args, fmt, &id, &now))
         return NULL;
     int rc;
-    RP_CALL(self, rc, fn(self->e, id, now));
+    RP_LOCKED_CALL(self, rc, fn(self->e, id, now));
     return rp_none_or_raise(self, rc);
 }
 

@@ -141,12 +141,16 @@ static void children_close_all(EngineObject *self)
 static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = { "path", "busy_timeout_ms", "zoneinfo_dir", "default_timezone",
-                              "default_country", "cache_kib", "readonly", "autolink", NULL };
+                              "default_country", "cache_kib", "readonly", "autolink",
+                              "eta_slip_margin_ms", "replenish_lead_ms", "replenish_min_samples",
+                              "replenish_fallback_cycle_ms", "replenish_grace_ms", NULL };
     PyObject *path;
-    int busy = 0, cache = 0, readonly = 0, autolink = 0;
+    int busy = 0, cache = 0, readonly = 0, autolink = 0, min_samples = 0;
+    long long margin = 0, lead = 0, fallback = 0, grace = 0;
     const char *zdir = NULL, *zone = NULL, *country = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|izzzipp:Engine", kwlist, &path, &busy, &zdir,
-                                     &zone, &country, &cache, &readonly, &autolink))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|izzzippLLiLL:Engine", kwlist, &path, &busy,
+                                     &zdir, &zone, &country, &cache, &readonly, &autolink,
+                                     &margin, &lead, &min_samples, &fallback, &grace))
         return NULL;
     const char *cpath = PyUnicode_AsUTF8(path);
     if (!cpath)
@@ -167,6 +171,11 @@ static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     opts.default_timezone = zone;
     opts.default_country = country;
     opts.flags = (readonly ? RETAIN_OPEN_READONLY : 0) | (autolink ? RETAIN_OPEN_AUTOLINK : 0);
+    opts.eta_slip_margin_ms = margin;
+    opts.replenish_lead_ms = lead;
+    opts.replenish_min_samples = min_samples;
+    opts.replenish_fallback_cycle_ms = fallback;
+    opts.replenish_grace_ms = grace;
     char errbuf[512];
     int rc;
     retain_engine *e = NULL;
@@ -458,6 +467,21 @@ static PyMethodDef engine_methods[] = {
       "metrics_conversion(journey, since, window_ms, as_of) -> JSON text" },
 #endif
 #ifdef RETAIN_PY_HAVE_DOMAIN
+    { "carrier_set", rp_carrier_set, METH_VARARGS, "carrier_set(carrier, template, now)" },
+    { "sku_cycle_set", rp_sku_cycle_set, METH_VARARGS, "sku_cycle_set(sku, cycle_ms)" },
+    { "sku_cycle_get", rp_sku_cycle_get, METH_VARARGS,
+      "sku_cycle_get(sku) -> (cycle_ms, source, configured_ms, learned_ms, samples)" },
+    { "replenish_learn", rp_replenish_learn, METH_VARARGS, "replenish_learn(now) -> skus" },
+    { "replenish_get", rp_replenish_get, METH_VARARGS,
+      "replenish_get(order_id, sku) -> (state, due_at or None)" },
+    { "product_upsert", rp_product_upsert, METH_VARARGS,
+      "product_upsert(sku, title, price, currency, attrs_json, at)" },
+    { "recommend_build", rp_recommend_build, METH_VARARGS,
+      "recommend_build(neighbors, min_support) -> (baskets, skus, pairs, neighbors)" },
+    { "recommend", rp_recommend, METH_VARARGS,
+      "recommend(customer_id, n) -> [(sku, title, price, currency, score, support)]" },
+#endif
+#ifdef RETAIN_PY_HAVE_COUPONS
     { "coupon_campaign_define", rp_coupon_campaign_define, METH_VARARGS,
       "coupon_campaign_define(name, prefix, code_length, kind, percent_or_amount, currency, "
       "min_total, min_currency, expires_at, valid_for_ms, max_uses, per_customer, channels, now)" },

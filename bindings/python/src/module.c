@@ -139,6 +139,11 @@ static const struct { const char *name; int value; } int_constants[] = {
 #else
     { "HAVE_POLICY", 0 },
 #endif
+#ifdef RETAIN_PY_HAVE_COUPONS
+    { "HAVE_COUPONS", 1 },
+#else
+    { "HAVE_COUPONS", 0 },
+#endif
 #ifdef RETAIN_PY_HAVE_REFRESH
     { "HAVE_REFRESH", 1 },
 #else

@@ -14,7 +14,7 @@ PyObject *rp_quiet_hours_set(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "sii:quiet_hours_set", &channel, &start, &end))
         return NULL;
     int rc;
-    RP_CALL(self, rc, retain_policy_quiet_hours_set(self->e, channel, start, end));
+    RP_LOCKED_CALL(self, rc, retain_policy_quiet_hours_set(self->e, channel, start, end));
     return rp_none_or_raise(self, rc);
 }
 
@@ -25,7 +25,7 @@ PyObject *rp_quiet_hours_get(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "s:quiet_hours_get", &channel))
         return NULL;
     int start = -1, end = -1, rc;
-    RP_CALL(self, rc, retain_policy_quiet_hours_get(&start, &end, self->e, channel));
+    RP_LOCKED_CALL(self, rc, retain_policy_quiet_hours_get(&start, &end, self->e, channel));
     PyObject *res = rc ? rp_raise_engine(self, rc) : Py_BuildValue("(ii)", start, end);
     rp_leave(self);
     return res;
@@ -40,7 +40,7 @@ PyObject *rp_cap_set(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "ssiL:cap_set", &channel, &category, &max, &window))
         return NULL;
     int rc;
-    RP_CALL(self, rc, retain_policy_cap_set(self->e, channel, category, max, window));
+    RP_LOCKED_CALL(self, rc, retain_policy_cap_set(self->e, channel, category, max, window));
     return rp_none_or_raise(self, rc);
 }
 
@@ -52,7 +52,7 @@ PyObject *rp_cap_get(PyObject *op, PyObject *args)
         return NULL;
     int max = 0, rc;
     int64_t window = 0;
-    RP_CALL(self, rc, retain_policy_cap_get(&max, &window, self->e, channel, category));
+    RP_LOCKED_CALL(self, rc, retain_policy_cap_get(&max, &window, self->e, channel, category));
     PyObject *res = rc ? rp_raise_engine(self, rc) : Py_BuildValue("(iL)", max, (long long)window);
     rp_leave(self);
     return res;
@@ -65,7 +65,7 @@ PyObject *rp_cap_remove(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "ss:cap_remove", &channel, &category))
         return NULL;
     int rc;
-    RP_CALL(self, rc, retain_policy_cap_remove(self->e, channel, category));
+    RP_LOCKED_CALL(self, rc, retain_policy_cap_remove(self->e, channel, category));
     return rp_none_or_raise(self, rc);
 }
 
@@ -90,7 +90,7 @@ PyObject *rp_profile_load(PyObject *op, PyObject *args)
     retain_diag d;
     memset(&d, 0, sizeof d);
     int rc;
-    RP_CALL(self, rc, retain_policy_profile_load(self->e, yaml, origin, now, &d));
+    RP_LOCKED_CALL(self, rc, retain_policy_profile_load(self->e, yaml, origin, now, &d));
     return profile_done(self, rc, &d);
 }
 
@@ -104,7 +104,7 @@ PyObject *rp_profile_load_file(PyObject *op, PyObject *args)
     retain_diag d;
     memset(&d, 0, sizeof d);
     int rc;
-    RP_CALL(self, rc, retain_policy_profile_load_file(self->e, path, now, &d));
+    RP_LOCKED_CALL(self, rc, retain_policy_profile_load_file(self->e, path, now, &d));
     return profile_done(self, rc, &d);
 }
 
@@ -115,7 +115,7 @@ PyObject *rp_profile_remove(PyObject *op, PyObject *args)
     if (!PyArg_ParseTuple(args, "s:profile_remove", &name))
         return NULL;
     int rc;
-    RP_CALL(self, rc, retain_policy_profile_remove(self->e, name));
+    RP_LOCKED_CALL(self, rc, retain_policy_profile_remove(self->e, name));
     return rp_none_or_raise(self, rc);
 }
 
@@ -127,7 +127,7 @@ PyObject *rp_profile_of(PyObject *op, PyObject *args)
         return NULL;
     char name[256] = "";
     int rc;
-    RP_CALL(self, rc, retain_policy_profile_of(name, sizeof name, self->e, sales_channel));
+    RP_LOCKED_CALL(self, rc, retain_policy_profile_of(name, sizeof name, self->e, sales_channel));
     PyObject *res = rc ? rp_raise_engine(self, rc) : rp_str_or_none(name);
     rp_leave(self);
     return res;

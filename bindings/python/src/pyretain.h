@@ -54,7 +54,7 @@ void rp_leave(EngineObject *self);
 /* Run `call` (a libretain call that returns a status into rc) with the
  * engine entered and the GIL released; returns NULL from the calling
  * function when the engine cannot be entered. */
-#define RP_CALL(self, rc, call)                    \
+#define RP_LOCKED_CALL(self, rc, call)                    \
     do {                                           \
         if (rp_enter(self))                        \
             return NULL;                           \
@@ -63,7 +63,7 @@ void rp_leave(EngineObject *self);
         Py_END_ALLOW_THREADS                       \
     } while (0)
 
-/* After RP_CALL: None, or the engine's error raised; leaves the engine. */
+/* After RP_LOCKED_CALL: None, or the engine's error raised; leaves the engine. */
 PyObject *rp_none_or_raise(EngineObject *self, int rc);
 
 /* Children (engine.c). init: take a reference to the engine; attach: link in,
@@ -186,8 +186,8 @@ PyObject *rp_metrics_conversion(PyObject *self, PyObject *args);
 int rp_metrics_init(PyObject *module);
 #endif
 
-#ifdef RETAIN_PY_HAVE_DOMAIN
-/* domain.c */
+#ifdef RETAIN_PY_HAVE_COUPONS
+/* coupons.c */
 PyObject *rp_coupon_campaign_define(PyObject *self, PyObject *args);
 PyObject *rp_coupon_campaigns_load(PyObject *self, PyObject *args);
 PyObject *rp_coupon_seed(PyObject *self, PyObject *args);
@@ -198,6 +198,17 @@ PyObject *rp_coupon_revoke(PyObject *self, PyObject *args);
 PyObject *rp_feedback_record(PyObject *self, PyObject *args);
 PyObject *rp_feedback_configure(PyObject *self, PyObject *args);
 PyObject *rp_feedback_metrics(PyObject *self, PyObject *args);
+#endif
+
+#ifdef RETAIN_PY_HAVE_DOMAIN
+PyObject *rp_carrier_set(PyObject *self, PyObject *args);
+PyObject *rp_sku_cycle_set(PyObject *self, PyObject *args);
+PyObject *rp_sku_cycle_get(PyObject *self, PyObject *args);
+PyObject *rp_replenish_learn(PyObject *self, PyObject *args);
+PyObject *rp_replenish_get(PyObject *self, PyObject *args);
+PyObject *rp_product_upsert(PyObject *self, PyObject *args);
+PyObject *rp_recommend_build(PyObject *self, PyObject *args);
+PyObject *rp_recommend(PyObject *self, PyObject *args);
 #endif
 
 #ifdef RETAIN_PY_HAVE_REFRESH
