@@ -558,10 +558,9 @@ int retain_order_iter_open(retain_order_iter **out, retain_engine *e, const char
     if (!it)
         return rt_nomem(e);
     it->e = e;
-    int src = sqlite3_prepare_v2(e->db, sql, -1, &it->st, NULL);
-    if (src != SQLITE_OK) {
+    if ((rc = rt_iter_prepare(e, sql, &it->st, "listing orders"))) {
         rt_free(&e->alloc, it);
-        return rt_sqlerr(e, src, "listing orders");
+        return rc;
     }
     sqlite3_bind_int64(it->st, 1, key);
     *out = it;

@@ -1013,10 +1013,9 @@ int retain_outbox_iter_open(retain_outbox_iter **out, retain_engine *e,
     if (!it)
         return rt_nomem(e);
     it->e = e;
-    int src = sqlite3_prepare_v2(e->db, sql, -1, &it->st, NULL);
-    if (src != SQLITE_OK) {
+    if ((rc = rt_iter_prepare(e, sql, &it->st, "listing the outbox"))) {
         rt_free(&e->alloc, it);
-        return rt_sqlerr(e, src, "listing the outbox");
+        return rc;
     }
     bool pending_only = q->states && (q->states & ~(unsigned)RETAIN_OUTBOX_PENDING) == 0;
     sqlite3_bind_int(it->st, 1, (int)q->states);
