@@ -3,7 +3,8 @@
  * with its own engine on one WAL database file that none of them has seen
  * before: they create and migrate it together, load the same journeys,
  * then record customers and orders and tick (advance journeys and deliver)
- * at the same time, on one clock shared through memory. Every transport
+ * or only deliver, at the same time, on one clock shared through memory,
+ * and all queue the same host messages at once. Every transport
  * writes what it accepts into its thread's receiver file. At the end: no
  * call failed (no SQLITE_BUSY / RETAIN_EBUSY beyond the busy timeout), no
  * idempotency key was sent by two workers or twice by one (there is no
@@ -157,6 +158,31 @@ static void tick(worker *w, int64_t at)
     call(w, "engine_tick", retain_engine_tick(w->e, at, NULL));
 }
 
+/* Some workers also run delivery alone, as a delivery-only process would. */
+static void deliver(worker *w, int64_t at)
+{
+    call(w, "outbox_deliver", retain_outbox_deliver(NULL, w->e, at));
+}
+
+/* Every worker queues the same host messages (one per customer of the
+ * round) at once: each must exist once, and be sent once. */
+static void queue_notes(worker *w, int64_t at)
+{
+    for (int k = 0; k < WORKERS * CUSTOMERS; k++) {
+        int i = (k + w->id * 7) % (WORKERS * CUSTOMERS);
+        char cust[32], host[48];
+        cust_id(cust, sizeof cust, w->round, i / CUSTOMERS, i % CUSTOMERS);
+        snprintf(host, sizeof host, "note-%s", cust);
+        retain_message_spec m = RETAIN_MESSAGE_SPEC_INIT;
+        m.host_id = host;
+        m.customer_id = cust;
+        m.channel = "email";
+        m.category = "transactional";
+        m.template_id = "note";
+        call(w, "message_queue", retain_message_queue(NULL, w->e, &m, at));
+    }
+}
+
 static void wait_all(void)
 {
     pthread_barrier_wait(&sh->barrier);
@@ -215,9 +241,16 @@ static void *worker_main(void *arg)
                     tick(w, now_tick());
             }
             /* Ticks while the others still record. */
-            for (int k = 0; k < 8; k++)
-                tick(w, now_tick());
+            for (int k = 0; k < 8; k++) {
+                if (w->id % 2 && k % 2)
+                    deliver(w, now_tick());
+                else
+                    tick(w, now_tick());
+            }
         }
+        wait_all();
+        if (w->e)
+            queue_notes(w, final_time() - HOUR);
         wait_all();
         /* Every worker delivers everything at once; then once more for the
          * retries the first pass scheduled. */
@@ -272,8 +305,10 @@ static void expected_messages(rcv_list *want)
                 order_id(ord, sizeof ord, r, w, j);
                 for (int s = 0; s < 3; s++)
                     rcv_expect(want, cust, ord, "crash-order", steps[s]);
-                if (j < CUSTOMERS)
+                if (j < CUSTOMERS) {
                     rcv_expect(want, cust, ord, "crash-welcome", "welcome");
+                    rcv_expect(want, cust, "-", "-", "-");
+                }
             }
 }
 
