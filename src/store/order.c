@@ -577,14 +577,21 @@ int retain_order_iter_next(retain_order_iter *it, const retain_order **row)
     *row = NULL;
     rt_object_free(it->row);
     it->row = NULL;
-    int src = sqlite3_step(it->st);
-    if (src == SQLITE_DONE)
-        return RETAIN_DONE;
-    if (src != SQLITE_ROW)
-        return rt_sqlerr(it->e, src, "reading orders");
-    int rc = rt_order_load(it->e, sqlite3_column_int64(it->st, 0), NULL, &it->row);
+    int rc;
+    do {
+        int src = sqlite3_step(it->st);
+        if (src == SQLITE_DONE)
+            return RETAIN_DONE;
+        if (src != SQLITE_ROW)
+            return rt_sqlerr(it->e, src, "reading orders");
+        /* The ids come from the iterator's snapshot and each order is read
+         * as it is now: one deleted meanwhile (by another engine, or by
+         * this one while iterating) is passed over. */
+        rc = rt_order_load(it->e, sqlite3_column_int64(it->st, 0), NULL, &it->row);
+    } while (rc == RETAIN_ENOTFOUND);
     if (rc)
         return rc;
+    rt_clear_error(it->e);
     *row = it->row;
     return RETAIN_ROW;
 }
