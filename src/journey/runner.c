@@ -466,6 +466,13 @@ static int advance(retain_engine *e, js_inst *in, int64_t now, retain_tick_stats
     advance_ctx ac = { st, "", "", false };
     const jr_journey *j = jr_find(e, in->journey, in->version);
     int64_t t = in->due_at;
+    /* Installed by another engine after this tick started. */
+    if (!j) {
+        int rc = jr_ensure_loaded(e);
+        if (rc)
+            return rc;
+        j = jr_find(e, in->journey, in->version);
+    }
     if (!j) {
         finish(in, "exited", "journey version not loaded");
         return js_inst_update(e, in);

@@ -508,6 +508,87 @@ static void busy_checks(void)
     rm_db(path);
 }
 
+/* ---- journeys installed by another engine ------------------------------- */
+
+static void stale_customer_order(retain_engine *e, const char *cust, const char *ord,
+                                 const char *phone, int64_t at)
+{
+    retain_customer c = RETAIN_CUSTOMER_INIT;
+    char email[64];
+    snprintf(email, sizeof email, "%s@conc.example", cust);
+    c.id = cust;
+    c.email = email;
+    c.phone = phone;
+    c.at = at;
+    CHECK_OK(e, retain_customer_upsert(e, &c));
+    CHECK_OK(e, retain_consent_set(e, cust, "email", "marketing", RETAIN_CONSENT_GRANTED, at,
+                                   "checkout"));
+    retain_order o = RETAIN_ORDER_INIT;
+    o.id = ord;
+    o.customer_id = cust;
+    o.channel = "web";
+    o.placed_at = at;
+    o.currency = "USD";
+    CHECK_OK(e, retain_order_record(e, &o));
+}
+
+/* An engine that was in use before another engine installed the journeys
+ * must enroll the orders it records into them, and advance the instances
+ * the other engine enrolled, instead of ending them as "journey version not
+ * loaded". */
+static void stale_journeys_check(void)
+{
+    char path[512], rcv[600];
+    snprintf(path, sizeof path, "%s/stale.db", dir);
+    snprintf(rcv, sizeof rcv, "%s/stale.rcv", dir);
+    retain_engine *a = open_engine(path, 5000), *b = open_engine(path, 5000);
+    worker wb = { 99, 0, open(rcv, O_WRONLY | O_CREAT | O_APPEND, 0644), b };
+    if (!a || !b || wb.fd < 0) {
+        T_FAIL("stale journeys: setup failed");
+        retain_engine_close(a);
+        retain_engine_close(b);
+        return;
+    }
+    static const char *const channels[] = { "email", "sms" };
+    for (int i = 0; i < 2; i++) {
+        retain_transport t = RETAIN_TRANSPORT_INIT;
+        t.channel = channels[i];
+        t.send = w_send;
+        t.userdata = &wb;
+        CHECK_OK(b, retain_transport_register(b, &t));
+    }
+    CHECK_OK(b, retain_engine_tick(b, T0 - HOUR, NULL)); /* b reads the (empty) journeys */
+    retain_diag d[4];
+    size_t nd = 0;
+    CHECK_OK(a, retain_journeys_load_file(a, yaml_path, T0 - DAY, d, 4, &nd));
+    CHECK_OK(a, retain_policy_cap_remove(a, "email", "marketing"));
+    stale_customer_order(b, "s1", "so1", "+14155550101", T0);
+    stale_customer_order(a, "s2", "so2", "+14155550102", T0);
+    /* Loading what is installed already is a no-op for b too. */
+    CHECK_OK(b, retain_journeys_load_file(b, yaml_path, T0 - DAY, d, 4, &nd));
+    for (int64_t t = T0; t <= T0 + 4 * HOUR; t += 20 * MIN)
+        CHECK_OK(b, retain_engine_tick(b, t, NULL));
+    close(wb.fd);
+    rcv_list got = { 0 }, want = { 0 };
+    static const char *const steps[] = { "confirm", "thanks", "ship_note" };
+    for (int k = 0; k < 3; k++) {
+        rcv_expect(&want, "s1", "so1", "crash-order", steps[k]);
+        rcv_expect(&want, "s2", "so2", "crash-order", steps[k]);
+    }
+    rcv_expect(&want, "s1", "so1", "crash-welcome", "welcome");
+    rcv_expect(&want, "s2", "so2", "crash-welcome", "welcome");
+    CHECK_INT(rcv_read(rcv, &got), 0);
+    rcv_verdict v = rcv_check(&got, &want, stderr);
+    CHECK_INT(v.lost, 0);
+    CHECK_INT(v.duplicates + v.conflicting + v.two_keys + v.unexpected, 0);
+    rcv_free(&got);
+    rcv_free(&want);
+    retain_engine_close(a);
+    retain_engine_close(b);
+    unlink(rcv);
+    rm_db(path);
+}
+
 int main(void)
 {
     const char *v = getenv("RETAIN_LONG");
@@ -582,6 +663,7 @@ int main(void)
     CHECK_INT(vd.distinct, want.n);
     db_check((int64_t)want.n);
     busy_checks();
+    stale_journeys_check();
     printf("concurrency: %d processes x %d threads, %d round(s), %ld calls, %ld errors "
            "(%ld busy; busy timeout %d ms), %zu messages expected, %zu received, "
            "%zu sent twice, %zu lost, %ld first attempts retried\n",
