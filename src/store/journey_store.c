@@ -65,14 +65,7 @@ int js_def_insert(retain_engine *e, const char *name, int version, const char *s
 int js_def_count(retain_engine *e, int64_t *n)
 {
     static const char sql[] = "SELECT count(*) FROM journey_def";
-    sqlite3_stmt *st;
-    int rc = rt_stmt(e, sql, &st);
-    if (rc)
-        return rc;
-    int src = sqlite3_step(st);
-    *n = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return src == SQLITE_ROW ? RETAIN_OK : rt_sqlerr(e, src, "counting journey definitions");
+    return rt_query_int64(e, sql, n, "counting journey definitions");
 }
 
 int js_def_each(retain_engine *e,

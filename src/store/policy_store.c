@@ -228,16 +228,7 @@ int ob_shipment_key(retain_engine *e, const char *ext_id, int64_t *key, int64_t 
 int ob_policy_generation(retain_engine *e, int64_t *gen)
 {
     static const char sql[] = "SELECT v FROM policy_meta WHERE k='generation'";
-    sqlite3_stmt *st;
-    int rc = rt_stmt(e, sql, &st);
-    if (rc)
-        return rc;
-    int src = sqlite3_step(st);
-    *gen = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    if (src != SQLITE_ROW && src != SQLITE_DONE)
-        return rt_sqlerr(e, src, "reading the policy generation");
-    return RETAIN_OK;
+    return rt_query_int64(e, sql, gen, "reading the policy generation");
 }
 
 int ob_policy_bump(retain_engine *e)

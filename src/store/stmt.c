@@ -235,6 +235,18 @@ int rt_tx_end(retain_engine *e, int rc)
     return rc;
 }
 
+int rt_query_int64(retain_engine *e, const char *sql, int64_t *out, const char *doing)
+{
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    int src = sqlite3_step(st);
+    *out = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, doing);
+}
+
 int rt_bind_text(sqlite3_stmt *st, int idx, const char *s)
 {
     return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);

@@ -118,29 +118,26 @@ static void order_id(char *buf, size_t n, int round, int wk, int j)
     snprintf(buf, n, "r%dw%do%d", round, wk, j);
 }
 
-static void add_customer(worker *w, int i, int64_t at)
+/* A customer with e-mail, phone and marketing consent for e-mail. */
+static int record_customer(retain_engine *e, const char *id, int phone_no, int64_t at)
 {
-    char id[32], email[64], phone[24];
-    cust_id(id, sizeof id, w->round, w->id, i);
+    char email[64], phone[24];
     snprintf(email, sizeof email, "%s@conc.example", id);
-    snprintf(phone, sizeof phone, "+1415555%04d", w->id * 1000 + w->round * 100 + i);
+    snprintf(phone, sizeof phone, "+1415555%04d", phone_no);
     retain_customer c = RETAIN_CUSTOMER_INIT;
     c.id = id;
     c.email = email;
     c.phone = phone;
     c.at = at;
-    if (call(w, "customer_upsert", retain_customer_upsert(w->e, &c)) == RETAIN_OK)
-        call(w, "consent_set",
-             retain_consent_set(w->e, id, "email", "marketing", RETAIN_CONSENT_GRANTED, at,
-                                "checkout"));
+    int rc = retain_customer_upsert(e, &c);
+    return rc ? rc
+              : retain_consent_set(e, id, "email", "marketing", RETAIN_CONSENT_GRANTED, at,
+                                   "checkout");
 }
 
-static void add_order(worker *w, int j, int64_t at)
+static int record_order(retain_engine *e, const char *id, const char *cust, int qty, int64_t at)
 {
-    char id[32], cust[32];
-    order_id(id, sizeof id, w->round, w->id, j);
-    cust_id(cust, sizeof cust, w->round, w->id, j % CUSTOMERS);
-    retain_order_line line = { "SKU-TEA", "Green tea", 1 + j % 3, 450 };
+    retain_order_line line = { "SKU-TEA", "Green tea", qty, 450 };
     retain_order o = RETAIN_ORDER_INIT;
     o.id = id;
     o.customer_id = cust;
@@ -150,7 +147,22 @@ static void add_order(worker *w, int j, int64_t at)
     o.total = line.quantity * line.unit_price;
     o.lines = &line;
     o.lines_count = 1;
-    call(w, "order_record", retain_order_record(w->e, &o));
+    return retain_order_record(e, &o);
+}
+
+static void add_customer(worker *w, int i, int64_t at)
+{
+    char id[32];
+    cust_id(id, sizeof id, w->round, w->id, i);
+    call(w, "customer", record_customer(w->e, id, w->id * 1000 + w->round * 100 + i, at));
+}
+
+static void add_order(worker *w, int j, int64_t at)
+{
+    char id[32], cust[32];
+    order_id(id, sizeof id, w->round, w->id, j);
+    cust_id(cust, sizeof cust, w->round, w->id, j % CUSTOMERS);
+    call(w, "order_record", record_order(w->e, id, cust, 1 + j % 3, at));
 }
 
 static void tick(worker *w, int64_t at)
@@ -284,15 +296,6 @@ static void run_process(int p)
         pthread_join(th[t], NULL);
 }
 
-static void rm_db(const char *path)
-{
-    char side[700];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-}
 
 static void expected_messages(rcv_list *want)
 {
@@ -480,21 +483,9 @@ static void busy_checks(void)
 
     /* Orders deleted (with their customer) by another engine while an
      * order iterator is open are passed over, not an error. */
-    retain_customer c2 = RETAIN_CUSTOMER_INIT;
-    c2.id = "b2";
-    c2.at = T0;
-    CHECK_OK(e, retain_customer_upsert(e, &c2));
-    for (int j = 0; j < 2; j++) {
-        char oid[16];
-        snprintf(oid, sizeof oid, "bo%d", j);
-        retain_order o = RETAIN_ORDER_INIT;
-        o.id = oid;
-        o.customer_id = "b2";
-        o.channel = "web";
-        o.placed_at = T0 + j * MIN;
-        o.currency = "USD";
-        CHECK_OK(e, retain_order_record(e, &o));
-    }
+    CHECK_OK(e, record_customer(e, "b2", 9003, T0));
+    CHECK_OK(e, record_order(e, "bo0", "b2", 1, T0));
+    CHECK_OK(e, record_order(e, "bo1", "b2", 1, T0 + MIN));
     retain_order_iter *oi = NULL;
     const retain_order *ord = NULL;
     CHECK_OK(e, retain_order_iter_open(&oi, e, "b2"));
@@ -505,32 +496,10 @@ static void busy_checks(void)
     retain_order_iter_free(oi);
     retain_engine_close(e2);
     retain_engine_close(e);
-    rm_db(path);
+    rcv_rm_db(path);
 }
 
 /* ---- journeys installed by another engine ------------------------------- */
-
-static void stale_customer_order(retain_engine *e, const char *cust, const char *ord,
-                                 const char *phone, int64_t at)
-{
-    retain_customer c = RETAIN_CUSTOMER_INIT;
-    char email[64];
-    snprintf(email, sizeof email, "%s@conc.example", cust);
-    c.id = cust;
-    c.email = email;
-    c.phone = phone;
-    c.at = at;
-    CHECK_OK(e, retain_customer_upsert(e, &c));
-    CHECK_OK(e, retain_consent_set(e, cust, "email", "marketing", RETAIN_CONSENT_GRANTED, at,
-                                   "checkout"));
-    retain_order o = RETAIN_ORDER_INIT;
-    o.id = ord;
-    o.customer_id = cust;
-    o.channel = "web";
-    o.placed_at = at;
-    o.currency = "USD";
-    CHECK_OK(e, retain_order_record(e, &o));
-}
 
 /* An engine that was in use before another engine installed the journeys
  * must enroll the orders it records into them, and advance the instances
@@ -562,8 +531,10 @@ static void stale_journeys_check(void)
     size_t nd = 0;
     CHECK_OK(a, retain_journeys_load_file(a, yaml_path, T0 - DAY, d, 4, &nd));
     CHECK_OK(a, retain_policy_cap_remove(a, "email", "marketing"));
-    stale_customer_order(b, "s1", "so1", "+14155550101", T0);
-    stale_customer_order(a, "s2", "so2", "+14155550102", T0);
+    CHECK_OK(b, record_customer(b, "s1", 9001, T0));
+    CHECK_OK(b, record_order(b, "so1", "s1", 1, T0));
+    CHECK_OK(a, record_customer(a, "s2", 9002, T0));
+    CHECK_OK(a, record_order(a, "so2", "s2", 1, T0));
     /* Loading what is installed already is a no-op for b too. */
     CHECK_OK(b, retain_journeys_load_file(b, yaml_path, T0 - DAY, d, 4, &nd));
     for (int64_t t = T0; t <= T0 + 4 * HOUR; t += 20 * MIN)
@@ -586,7 +557,7 @@ static void stale_journeys_check(void)
     retain_engine_close(a);
     retain_engine_close(b);
     unlink(rcv);
-    rm_db(path);
+    rcv_rm_db(path);
 }
 
 int main(void)
@@ -676,7 +647,7 @@ int main(void)
     if (t_failed && getenv("RETAIN_KEEP"))
         fprintf(stderr, "kept %s\n", db_path);
     else {
-        rm_db(db_path);
+        rcv_rm_db(db_path);
         rmdir(dir);
     }
     return t_report("concurrency");

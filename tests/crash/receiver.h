@@ -3,7 +3,8 @@
  * suites: every message a transport accepts is appended to a receiver file
  * (one line, fsync'd) as "key customer order journey step hash", and the
  * files are read back and checked against the messages the test expects,
- * computed from what it recorded, never from the library's outbox.
+ * computed from what it recorded, never from the library's outbox. Shared
+ * by the crash and concurrency suites.
  */
 #ifndef RT_TEST_RECEIVER_H
 #define RT_TEST_RECEIVER_H
@@ -135,6 +136,17 @@ static int rcv_read(const char *path, rcv_list *l)
     }
     fclose(f);
     return bad;
+}
+
+/* Remove a database file and the WAL and shared memory beside it. */
+static void rcv_rm_db(const char *path)
+{
+    char side[700];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
 }
 
 /* What a check found. */

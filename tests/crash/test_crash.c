@@ -317,15 +317,6 @@ static void count_outbox(const char *db, outbox_counts *c)
     sqlite3_close(h);
 }
 
-static void rm_db(const char *path)
-{
-    char side[700];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-}
 
 static bool copy_file(const char *from, const char *to)
 {
@@ -346,7 +337,7 @@ static bool copy_file(const char *from, const char *to)
  * others start from no file, so that kills land in the migration too). */
 static bool make_template(const char *path)
 {
-    rm_db(path);
+    rcv_rm_db(path);
     retain_engine *e = NULL;
     char err[256];
     if (retain_engine_open_ex(&e, path, NULL, err, sizeof err)) {
@@ -446,7 +437,7 @@ static int phase_of(const calibration *cal, int64_t k)
 /* Start a run: from the template, or (fresh) from no file at all. */
 static bool start_db(const char *db, const char *rcv, const char *tmpl, bool fresh)
 {
-    rm_db(db);
+    rcv_rm_db(db);
     unlink(rcv);
     return fresh || copy_file(tmpl, db);
 }
@@ -631,8 +622,8 @@ int main(void)
         if (t_failed > 20)
             break;
     }
-    rm_db(tmpl);
-    rm_db(db);
+    rcv_rm_db(tmpl);
+    rcv_rm_db(db);
     unlink(rcv);
     rmdir(dir);
     printf("crash: %ld iterations (%ld from no file), %ld kills (opening and setup %ld, ingest %ld, mid tick %ld, in the "
