@@ -820,7 +820,7 @@ int ob_explain_json(retain_engine *e, int64_t instance, int64_t customer, rt_buf
     /* Messages, and the decisions that produced no message (skipped when
      * queued), in the order they happened. */
     static const char by_instance[] =
-        "SELECT 0, id, created_at FROM outbox WHERE instance=?1"
+        "SELECT 0, id, created_at FROM outbox WHERE customer=?2 AND instance=?1"
         " UNION ALL SELECT 1, id, at FROM delivery_decision WHERE instance=?1 AND message IS NULL"
         " ORDER BY 3, 1, 2";
     static const char by_customer[] =
@@ -832,6 +832,7 @@ int ob_explain_json(retain_engine *e, int64_t instance, int64_t customer, rt_buf
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, instance ? instance : customer);
+    sqlite3_bind_int64(st, 2, customer);
     /* Collect first: the per-item statements cannot run inside this one's scan
      * when they are the same cached statement. */
     int64_t *items = NULL;
