@@ -28,7 +28,10 @@ typedef struct retain_engine retain_engine;
 typedef struct retain_options {
     unsigned int version;        /**< RETAIN_OPTIONS_VERSION */
     retain_allocator allocator;  /**< all NULL: malloc/realloc/free */
-    int busy_timeout_ms;         /**< wait for locks held by other connections; default 5000 */
+    /** How long a call waits for the write lock held by another engine
+     *  before it returns RETAIN_EBUSY (having written nothing); default
+     *  5000. See docs/operations.md. */
+    int busy_timeout_ms;
     const char *zoneinfo_dir;    /**< TZif files; default "/usr/share/zoneinfo" */
     const char *default_timezone;/**< zone for customers without one; default "UTC" */
     const char *default_country; /**< ISO 3166 alpha-2 for phone numbers without +; default none */

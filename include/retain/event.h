@@ -35,7 +35,8 @@ RETAIN_API int retain_event_track(retain_engine *e, const char *customer_id, con
 
 typedef struct retain_event_iter retain_event_iter;
 
-/** Iterate a customer's events in time order. */
+/** Iterate a customer's events in time order (one snapshot; the engine may
+ *  write while it is open, see retain_outbox_iter_open()). */
 RETAIN_API int retain_event_iter_open(retain_event_iter **out, retain_engine *e,
                                       const char *customer_id);
 /** RETAIN_ROW with *row set (valid until the next call), RETAIN_DONE, or an error. */

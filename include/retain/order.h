@@ -75,7 +75,9 @@ RETAIN_API int retain_order_get(retain_order **out, retain_engine *e, const char
 RETAIN_API void retain_order_free(retain_order *o);
 
 typedef struct retain_order_iter retain_order_iter;
-/** Iterate a customer's orders by placed_at. */
+/** Iterate a customer's orders by placed_at. Each order is read as it is
+ *  when retain_order_iter_next() returns it; orders deleted meanwhile are
+ *  passed over. The engine may write while the iterator is open. */
 RETAIN_API int retain_order_iter_open(retain_order_iter **out, retain_engine *e,
                                       const char *customer_id);
 /** RETAIN_ROW with *row set (lines included; valid until the next call), RETAIN_DONE or an error. */

@@ -302,7 +302,9 @@ typedef struct retain_outbox_query {
 
 typedef struct retain_outbox_iter retain_outbox_iter;
 
-/** List outbox messages; `q` NULL lists all. */
+/** List outbox messages; `q` NULL lists all. The iterator reads one
+ *  snapshot; outside retain_begin() it reads through a connection of its
+ *  own, so the engine may write (cancel, retry, report) while it is open. */
 RETAIN_API int retain_outbox_iter_open(retain_outbox_iter **out, retain_engine *e,
                                        const retain_outbox_query *q);
 /** RETAIN_ROW with *row set (valid until the next call), RETAIN_DONE, or an error. */

@@ -40,6 +40,7 @@ struct retain_engine {
     retain_allocator alloc;
     rt_config cfg;
     sqlite3 *db;
+    sqlite3 *reader;     /* iterators' read-only connection, opened on first use (src/store) */
     rt_stmt_cache *stmts;
     struct rt_tz_cache *tz;  /* zones loaded so far (src/tz) */
     struct rt_dispatch_state *dispatch; /* transports, policy profiles (src/dispatch) */

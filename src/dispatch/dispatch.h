@@ -77,8 +77,8 @@ int rt_dispatch_run(retain_engine *e, int64_t now, rt_dispatch_stats *stats);
 void rt_dispatch_free(retain_engine *e);
 
 /* Added by delivery, for explain: append to `buf` a JSON array of the
- * messages of journey instance `instance_id` (when not 0) or else of
- * customer row `customer_key`, each with its state and history (queued,
+ * messages of journey instance `instance_id` (when not 0; it must be one
+ * of customer row `customer_key`'s) or else of customer `customer_key`, each with its state and history (queued,
  * deferred until T, skipped because X, attempts, dead, receipts), plus the
  * decisions that produced no message (skipped when queued):
  *   [{"message_id":12,"key":"..","journey":"..","step":"..","channel":"sms",

@@ -91,15 +91,19 @@ static void sha_update(sha256 *s, const void *data, size_t n)
 
 static void sha_final(sha256 *s, unsigned char out[32])
 {
+    /* The padding is written in place: fed a byte at a time through
+     * sha_update it cost more than the compression itself. */
     uint64_t bits = s->len * 8;
-    unsigned char pad = 0x80, zero = 0;
-    sha_update(s, &pad, 1);
-    while (s->used != 56)
-        sha_update(s, &zero, 1);
-    unsigned char len[8];
+    s->buf[s->used++] = 0x80;
+    if (s->used > 56) {
+        memset(s->buf + s->used, 0, 64 - s->used);
+        block(s, s->buf);
+        s->used = 0;
+    }
+    memset(s->buf + s->used, 0, 56 - s->used);
     for (int i = 0; i < 8; i++)
-        len[i] = (unsigned char)(bits >> (56 - 8 * i));
-    sha_update(s, len, 8);
+        s->buf[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
+    block(s, s->buf);
     for (int i = 0; i < 8; i++) {
         out[4 * i] = (unsigned char)(s->h[i] >> 24);
         out[4 * i + 1] = (unsigned char)(s->h[i] >> 16);

@@ -111,15 +111,12 @@ static int claim_one(retain_engine *e, const rt_transport_slot *slot, const rt_p
 /* Claim up to the slot's batch of due messages. *seen is how many rows
  * were due (claimed or not), to know whether more may wait. */
 static int claim(retain_engine *e, const rt_transport_slot *slot, int64_t now, claimed *batch,
-                 int *n, int *seen, rt_dispatch_stats *st)
+                 ob_row *rows, int *n, int *seen, rt_dispatch_stats *st)
 {
     *n = *seen = 0;
     int rc = rt_tx_begin(e);
     if (rc)
         return rc;
-    ob_row *rows = rt_calloc(&e->alloc, (size_t)slot->t.batch, sizeof *rows);
-    if (!rows)
-        return rt_tx_end(e, rt_nomem(e));
     /* The configuration cannot change under this transaction. */
     const rt_policy *policy = NULL;
     rc = rt_policy_get(e, &policy);
@@ -140,7 +137,6 @@ static int claim(retain_engine *e, const rt_transport_slot *slot, int64_t now, c
     }
     for (int i = 0; i < *seen; i++)
         rt_free(&e->alloc, rows[i].payload);
-    rt_free(&e->alloc, rows);
     rc = rt_tx_end(e, rc);
     if (rc) {
         free_rows(e, batch, *n);
@@ -416,6 +412,24 @@ static void call(retain_engine *e, const rt_transport_slot *slot, claimed *c, in
     c->res = res;
 }
 
+/* The state's buffers for a batch of n claims and n rows; uninitialized:
+ * ob_due and claim() fill every element they hand out. */
+static int buffers(retain_engine *e, struct rt_dispatch_state *ds, int n, claimed **batch,
+                   ob_row **rows)
+{
+    size_t need = (size_t)n * (sizeof **batch + sizeof **rows);
+    if (ds->scratch_size < need) {
+        void *p = rt_realloc(&e->alloc, ds->scratch, need);
+        if (!p)
+            return rt_nomem(e);
+        ds->scratch = p;
+        ds->scratch_size = need;
+    }
+    *batch = ds->scratch;
+    *rows = (ob_row *)(*batch + n);
+    return RETAIN_OK;
+}
+
 int rt_dispatch_run(retain_engine *e, int64_t now, rt_dispatch_stats *stats)
 {
     rt_dispatch_stats local;
@@ -433,12 +447,13 @@ int rt_dispatch_run(retain_engine *e, int64_t now, rt_dispatch_stats *stats)
     for (int i = 0; i < ds->ntr && rc == RETAIN_OK; i++) {
         /* Callbacks cannot change the registry (they may not call in). */
         const rt_transport_slot *slot = &ds->tr[i];
-        claimed *batch = rt_calloc(&e->alloc, (size_t)slot->t.batch, sizeof *batch);
-        if (!batch)
-            return rt_nomem(e);
+        claimed *batch = NULL;
+        ob_row *rows = NULL;
+        if ((rc = buffers(e, ds, slot->t.batch, &batch, &rows)))
+            return rc;
         for (;;) {
             int n = 0, seen = 0;
-            if ((rc = claim(e, slot, now, batch, &n, &seen, stats)))
+            if ((rc = claim(e, slot, now, batch, rows, &n, &seen, stats)))
                 break;
             int k = 0;
             bool stop = false;
@@ -456,7 +471,6 @@ int rt_dispatch_run(retain_engine *e, int64_t now, rt_dispatch_stats *stats)
             if (rc || seen < slot->t.batch)
                 break;
         }
-        rt_free(&e->alloc, batch);
     }
     return rc;
 }

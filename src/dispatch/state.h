@@ -17,6 +17,11 @@ struct rt_dispatch_state {
     rt_transport_slot *tr;
     int ntr, cap;
     struct rt_policy *policy; /* src/policy */
+    /* Claim and row buffers of delivery runs, kept between runs (run.c):
+     * a run that finds nothing due, the common case when the host ticks
+     * often, then costs no allocation and no zeroing. */
+    void *scratch;
+    size_t scratch_size;
 };
 
 #define RT_DEFAULT_MAX_ATTEMPTS 5

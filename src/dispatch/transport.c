@@ -156,6 +156,7 @@ void rt_dispatch_free(retain_engine *e)
         close_slot(e, &ds->tr[i]);
     rt_policy_free(e);
     rt_free(&e->alloc, ds->tr);
+    rt_free(&e->alloc, ds->scratch);
     rt_free(&e->alloc, ds);
     e->dispatch = NULL;
 }

@@ -23,8 +23,15 @@ static int install(retain_engine *e, jr_journey **list, int n, const char *text,
         if (old) {
             bool same = !strcmp(old, text);
             rt_free(&e->alloc, old);
-            if (same)
-                continue; /* already installed: loading again is a no-op */
+            if (same) {
+                /* Already installed (maybe by another engine a moment
+                 * ago): a no-op, but this engine must know it too. */
+                if (!jr_find(e, j->name, j->version)) {
+                    rc = jr_set_add(e, j);
+                    taken[i] = rc == RETAIN_OK;
+                }
+                continue;
+            }
             rc = rt_error(e, RETAIN_ECONFLICT,
                           "journey \"%s\" version %d is already installed with different "
                           "content; give the new content a higher version",

@@ -106,6 +106,7 @@ typedef struct rt_journey_set {
     int count, cap;
     struct retain_eval_ctx *ctx; /* reused by every condition of this engine */
     void *scratch;               /* store rows for conditions (cond.c) */
+    int64_t stored;              /* definitions in the store when last read */
 } rt_journey_set;
 
 /* Loaded journeys, by name and version; NULL if absent. */
@@ -116,7 +117,10 @@ int jr_step_index(const jr_journey *j, const char *id);
 int jr_set_add(retain_engine *e, jr_journey *j);
 void jr_journey_free(retain_engine *e, jr_journey *j);
 void rt_journeys_free(retain_engine *e);
-/* Load every stored definition (called lazily on first use). */
+/* Load the stored definitions this engine has not loaded yet: all on first
+ * use, and later those other engines installed since. The set only grows
+ * (a stored definition never changes), so journeys callers hold stay valid;
+ * safe to call anywhere, also inside a transaction. */
 int jr_ensure_loaded(retain_engine *e);
 
 /* Parse and validate YAML text into journeys (not yet installed). */

@@ -302,7 +302,7 @@ int retain_customer_explain(char **json_out, retain_engine *e, const char *custo
             rc = js_history_json(e, in->id, &b);
         rt_buf_puts(&b, ",\"messages\":");
         if (rc == RETAIN_OK)
-            rc = rt_dispatch_explain(e, in->id, 0, &b);
+            rc = rt_dispatch_explain(e, in->id, in->customer, &b);
         rt_buf_putc(&b, '}');
     }
     retain_touchpoint tp;

@@ -574,6 +574,13 @@ static int advance(retain_engine *e, js_inst *in, int64_t now, retain_tick_stats
     advance_ctx ac = { st, "", "", false };
     const jr_journey *j = jr_find(e, in->journey, in->version);
     int64_t t = in->due_at;
+    /* Installed by another engine after this tick started. */
+    if (!j) {
+        int rc = jr_ensure_loaded(e);
+        if (rc)
+            return rc;
+        j = jr_find(e, in->journey, in->version);
+    }
     if (!j) {
         finish(in, "exited", "journey version not loaded");
         return js_inst_update(e, in);
@@ -732,7 +739,8 @@ int retain_engine_tick(retain_engine *e, int64_t now, retain_tick_stats *out)
                         "transports are called between its transactions");
     if ((rc = jr_ensure_loaded(e)) || (rc = rt_domain_tick(e, now)))
         return rc;
-    js_inst *batch = rt_calloc(&e->alloc, BATCH, sizeof *batch);
+    /* Not zeroed: js_inst_due fills every field of the rows it returns. */
+    js_inst *batch = rt_malloc(&e->alloc, BATCH * sizeof *batch);
     if (!batch)
         return rt_nomem(e);
     int64_t after_due = INT64_MIN, after_id = 0;

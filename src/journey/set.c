@@ -67,7 +67,9 @@ void rt_journeys_free(retain_engine *e)
 
 static int load_one(retain_engine *e, const char *name, int version, const char *source, void *ctx)
 {
-    (void)ctx;
+    (*(int64_t *)ctx)++;
+    if (jr_find(e, name, version))
+        return RETAIN_OK; /* loaded before, or installed by this engine */
     retain_diag d[4];
     jr_diags diags = { d, 4, 0, name };
     jr_journey **list = NULL;
@@ -94,13 +96,25 @@ static int load_one(retain_engine *e, const char *name, int version, const char 
 
 int jr_ensure_loaded(retain_engine *e)
 {
-    if (e->journeys)
-        return RETAIN_OK;
-    e->journeys = rt_calloc(&e->alloc, 1, sizeof *e->journeys);
-    if (!e->journeys)
-        return rt_nomem(e);
-    int rc = js_def_each(e, load_one, NULL);
-    if (rc)
+    /* Other engines on the same file install journeys too: an engine that
+     * kept the set it read first would neither enroll customers into them
+     * nor advance the instances others enrolled (it ended those as "journey
+     * version not loaded", and their messages were lost). */
+    int rc;
+    if (e->journeys) {
+        int64_t n;
+        if ((rc = js_def_count(e, &n)) || n == e->journeys->stored)
+            return rc;
+    } else {
+        e->journeys = rt_calloc(&e->alloc, 1, sizeof *e->journeys);
+        if (!e->journeys)
+            return rt_nomem(e);
+    }
+    int64_t seen = 0;
+    rc = js_def_each(e, load_one, &seen);
+    if (rc == RETAIN_OK)
+        e->journeys->stored = seen;
+    else if (e->journeys->count == 0)
         rt_journeys_free(e);
     return rc;
 }

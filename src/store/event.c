@@ -98,10 +98,9 @@ int retain_event_iter_open(retain_event_iter **out, retain_engine *e, const char
     if (!it)
         return rt_nomem(e);
     it->e = e;
-    int src = sqlite3_prepare_v2(e->db, sql, -1, &it->st, NULL);
-    if (src != SQLITE_OK) {
+    if ((rc = rt_iter_prepare(e, sql, &it->st, "listing events"))) {
         rt_free(&e->alloc, it);
-        return rt_sqlerr(e, src, "listing events");
+        return rc;
     }
     sqlite3_bind_int64(it->st, 1, key);
     *out = it;

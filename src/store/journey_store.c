@@ -62,6 +62,12 @@ int js_def_insert(retain_engine *e, const char *name, int version, const char *s
     return done(e, st, "storing journey definition");
 }
 
+int js_def_count(retain_engine *e, int64_t *n)
+{
+    static const char sql[] = "SELECT count(*) FROM journey_def";
+    return rt_query_int64(e, sql, n, "counting journey definitions");
+}
+
 int js_def_each(retain_engine *e,
                 int (*fn)(retain_engine *, const char *, int, const char *, void *), void *ctx)
 {

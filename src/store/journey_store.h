@@ -30,6 +30,9 @@ typedef struct js_inst {
 int js_def_source(retain_engine *e, const char *name, int version, char **source_out);
 int js_def_insert(retain_engine *e, const char *name, int version, const char *source,
                   const char *origin, int64_t now);
+/* How many definitions are stored. Definitions are only ever added, so
+ * this tells an engine whether others have installed journeys. */
+int js_def_count(retain_engine *e, int64_t *n);
 /* Call fn for every stored (name, version, source); fn returns a status. */
 int js_def_each(retain_engine *e, int (*fn)(retain_engine *, const char *name, int version,
                                             const char *source, void *ctx), void *ctx);

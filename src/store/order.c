@@ -563,10 +563,9 @@ int retain_order_iter_open(retain_order_iter **out, retain_engine *e, const char
     if (!it)
         return rt_nomem(e);
     it->e = e;
-    int src = sqlite3_prepare_v2(e->db, sql, -1, &it->st, NULL);
-    if (src != SQLITE_OK) {
+    if ((rc = rt_iter_prepare(e, sql, &it->st, "listing orders"))) {
         rt_free(&e->alloc, it);
-        return rt_sqlerr(e, src, "listing orders");
+        return rc;
     }
     sqlite3_bind_int64(it->st, 1, key);
     *out = it;
@@ -583,14 +582,21 @@ int retain_order_iter_next(retain_order_iter *it, const retain_order **row)
     *row = NULL;
     rt_object_free(it->row);
     it->row = NULL;
-    int src = sqlite3_step(it->st);
-    if (src == SQLITE_DONE)
-        return RETAIN_DONE;
-    if (src != SQLITE_ROW)
-        return rt_sqlerr(it->e, src, "reading orders");
-    int rc = rt_order_load(it->e, sqlite3_column_int64(it->st, 0), NULL, &it->row);
+    int rc;
+    do {
+        int src = sqlite3_step(it->st);
+        if (src == SQLITE_DONE)
+            return RETAIN_DONE;
+        if (src != SQLITE_ROW)
+            return rt_sqlerr(it->e, src, "reading orders");
+        /* The ids come from the iterator's snapshot and each order is read
+         * as it is now: one deleted meanwhile (by another engine, or by
+         * this one while iterating) is passed over. */
+        rc = rt_order_load(it->e, sqlite3_column_int64(it->st, 0), NULL, &it->row);
+    } while (rc == RETAIN_ENOTFOUND);
     if (rc)
         return rc;
+    rt_clear_error(it->e);
     *row = it->row;
     return RETAIN_ROW;
 }

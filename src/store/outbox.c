@@ -820,7 +820,7 @@ int ob_explain_json(retain_engine *e, int64_t instance, int64_t customer, rt_buf
     /* Messages, and the decisions that produced no message (skipped when
      * queued), in the order they happened. */
     static const char by_instance[] =
-        "SELECT 0, id, created_at FROM outbox WHERE instance=?1"
+        "SELECT 0, id, created_at FROM outbox WHERE customer=?2 AND instance=?1"
         " UNION ALL SELECT 1, id, at FROM delivery_decision WHERE instance=?1 AND message IS NULL"
         " ORDER BY 3, 1, 2";
     static const char by_customer[] =
@@ -832,6 +832,7 @@ int ob_explain_json(retain_engine *e, int64_t instance, int64_t customer, rt_buf
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, instance ? instance : customer);
+    sqlite3_bind_int64(st, 2, customer);
     /* Collect first: the per-item statements cannot run inside this one's scan
      * when they are the same cached statement. */
     int64_t *items = NULL;
@@ -1013,10 +1014,9 @@ int retain_outbox_iter_open(retain_outbox_iter **out, retain_engine *e,
     if (!it)
         return rt_nomem(e);
     it->e = e;
-    int src = sqlite3_prepare_v2(e->db, sql, -1, &it->st, NULL);
-    if (src != SQLITE_OK) {
+    if ((rc = rt_iter_prepare(e, sql, &it->st, "listing the outbox"))) {
         rt_free(&e->alloc, it);
-        return rt_sqlerr(e, src, "listing the outbox");
+        return rc;
     }
     bool pending_only = q->states && (q->states & ~(unsigned)RETAIN_OUTBOX_PENDING) == 0;
     sqlite3_bind_int(it->st, 1, (int)q->states);

@@ -202,8 +202,8 @@ int ob_profile_remove(retain_engine *e, const char *name, bool *removed);
 struct rt_buf;
 /* The history of one message as a JSON array (appended to buf). */
 int ob_history_json(retain_engine *e, int64_t id, struct rt_buf *buf);
-/* Messages and message-less decisions of a journey instance, or of a
- * customer (instance 0), as a JSON array (appended to buf). */
+/* Messages and message-less decisions of a journey instance of `customer`,
+ * or of the customer (instance 0), as a JSON array (appended to buf). */
 int ob_explain_json(retain_engine *e, int64_t instance, int64_t customer, struct rt_buf *buf);
 
 #endif

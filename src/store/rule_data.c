@@ -20,12 +20,12 @@ int rd_load_customer(retain_engine *e, int64_t key, const char *revenue_currency
     static const char sql[] =
         "SELECT ext_id, coalesce(email,''), coalesce(phone,''), coalesce(timezone,''),"
         " coalesce(locale,''), orders_count, first_order_at, last_order_at, p_alive, clv,"
-        " clv_currency, CASE WHEN ?2 THEN attrs END,"
-        " (SELECT currency FROM customer_revenue WHERE customer=?1"
-        "   ORDER BY currency=?3 DESC, amount DESC LIMIT 1),"
-        " (SELECT amount FROM customer_revenue WHERE customer=?1"
-        "   ORDER BY currency=?3 DESC, amount DESC LIMIT 1)"
+        " clv_currency, CASE WHEN ?2 THEN attrs END"
         " FROM customer WHERE id=?1";
+    /* In currency order; picked in C below (ORDER BY currency=?, amount in
+     * SQL sorted in a temporary b-tree for every rule evaluation). */
+    static const char revenue_sql[] =
+        "SELECT currency, amount FROM customer_revenue WHERE customer=?1";
     memset(o, 0, sizeof *o);
     o->first_order_at = o->last_order_at = INT64_MIN;
     sqlite3_stmt *st;
@@ -34,7 +34,6 @@ int rd_load_customer(retain_engine *e, int64_t key, const char *revenue_currency
         return rc;
     sqlite3_bind_int64(st, 1, key);
     sqlite3_bind_int(st, 2, with_attrs);
-    rt_bind_text(st, 3, revenue_currency);
     bool found;
     if ((rc = one_row(e, st, &found, "reading customer for a rule")) || !found) {
         sqlite3_reset(st);
@@ -58,11 +57,32 @@ int rd_load_customer(retain_engine *e, int64_t key, const char *revenue_currency
         if (!o->attrs)
             rc = rt_nomem(e);
     }
-    o->has_revenue = sqlite3_column_type(st, 12) != SQLITE_NULL;
-    rt_col_copy(o->revenue_currency, sizeof o->revenue_currency, st, 12);
-    o->revenue = sqlite3_column_int64(st, 13);
     sqlite3_reset(st);
-    return rc;
+    if (rc || (rc = rt_stmt(e, revenue_sql, &st)))
+        return rc;
+    /* The requested currency if the customer has revenue in it, else the
+     * largest amount; the first in currency order on ties. */
+    sqlite3_bind_int64(st, 1, key);
+    bool best_pref = false;
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *cur = rt_col_text(st, 0);
+        int64_t amount = sqlite3_column_int64(st, 1);
+        bool pref = revenue_currency && cur && !strcmp(cur, revenue_currency);
+        if (o->has_revenue && (best_pref > pref || (best_pref == pref && amount <= o->revenue)))
+            continue;
+        o->has_revenue = true;
+        best_pref = pref;
+        o->revenue = amount;
+        rt_copy(o->revenue_currency, sizeof o->revenue_currency, cur);
+    }
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE) {
+        rt_free(&e->alloc, o->attrs);
+        o->attrs = NULL;
+        return rt_sqlerr(e, src, "reading customer revenue for a rule");
+    }
+    return RETAIN_OK;
 }
 
 int rd_load_order(retain_engine *e, int64_t key, bool with_skus, rd_order *o)

@@ -266,7 +266,21 @@ static const char *const migrations[] = {
     "  instance INTEGER PRIMARY KEY REFERENCES journey_instance(id) ON DELETE CASCADE,"
     "  payload TEXT NOT NULL);",
 
-    /* 7: coupons (campaigns, issued codes, redemptions) and feedback answers
+    /* 7: an order's latest shipment (every message payload looks it up)
+     * read from an index instead of sorted in a temporary b-tree; it also
+     * serves every look-up by order_id that shipment_order did. */
+    "CREATE INDEX shipment_order_latest ON shipment(order_id, status_at, id);"
+    "DROP INDEX shipment_order;",
+
+    /* 8: fewer outbox indexes. A message's instance and order belong to its
+     * customer, so explain and the per-order marketplace count find them
+     * through outbox_customer (a customer has few messages); every queued
+     * message then writes two index entries fewer, each on a page of its
+     * own (instance and order ids are scattered). */
+    "DROP INDEX outbox_instance;"
+    "DROP INDEX outbox_order;",
+
+    /* 9: coupons (campaigns, issued codes, redemptions) and feedback answers
      * with the escalation setting. A campaign's `drawn` counts the random
      * draws made for it, so a seeded generator never repeats a draw. */
     "CREATE TABLE coupon_campaign ("

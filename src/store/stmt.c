@@ -93,8 +93,60 @@ int rt_stmt(retain_engine *e, const char *sql, sqlite3_stmt **out)
     return RETAIN_OK;
 }
 
+/* An iterator's statement holds its read snapshot until it is done. On the
+ * engine's own connection, that old snapshot makes every write of this
+ * engine fail at once with SQLITE_BUSY_SNAPSHOT as soon as another engine
+ * commits (a snapshot cannot be upgraded, so no busy timeout helps): a host
+ * that cancels or retries messages while listing them would fail. So an
+ * iterator of a file database reads through a second, read-only connection.
+ * Inside retain_begin() the engine holds the write lock and the iterator
+ * must see the host's own uncommitted changes: the engine's connection. */
+static sqlite3 *iter_db(retain_engine *e, int *src)
+{
+    *src = SQLITE_OK;
+    const char *file = sqlite3_db_filename(e->db, "main");
+    if (e->in_host_tx || (e->cfg.flags & RETAIN_OPEN_READONLY) || !file || !*file)
+        return e->db;
+    if (!e->reader) {
+        *src = sqlite3_open_v2(file, &e->reader,
+                               SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                               NULL);
+        if (*src != SQLITE_OK) {
+            sqlite3_close(e->reader);
+            e->reader = NULL;
+            return NULL;
+        }
+        sqlite3_busy_timeout(e->reader, e->cfg.busy_timeout_ms);
+        sqlite3_exec(e->reader, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+    }
+    return e->reader;
+}
+
+int rt_iter_prepare(retain_engine *e, const char *sql, sqlite3_stmt **out, const char *doing)
+{
+    *out = NULL;
+    int src;
+    sqlite3 *db = iter_db(e, &src);
+    if (db)
+        src = sqlite3_prepare_v2(db, sql, -1, out, NULL);
+    if (src == SQLITE_OK)
+        return RETAIN_OK;
+    if (db && db != e->db) {
+        char msg[256];
+        rt_copy(msg, sizeof msg, sqlite3_errmsg(db));
+        return rt_error(e, src == SQLITE_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO, "%s: %s", doing,
+                        msg);
+    }
+    return db ? rt_sqlerr(e, src, doing)
+              : rt_error(e, src == SQLITE_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO,
+                         "%s: cannot open a reading connection: %s", doing, sqlite3_errstr(src));
+}
+
 void rt_store_close(retain_engine *e)
 {
+    /* Iterators still open keep it alive until they are freed. */
+    sqlite3_close_v2(e->reader);
+    e->reader = NULL;
     rt_stmt_cache *c = e->stmts;
     if (c) {
         for (size_t i = 0; i < c->cap; i++)
@@ -181,6 +233,18 @@ int rt_tx_end(retain_engine *e, int rc)
     e->errcode = code;
     memcpy(e->errmsg, msg, sizeof msg);
     return rc;
+}
+
+int rt_query_int64(retain_engine *e, const char *sql, int64_t *out, const char *doing)
+{
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    int src = sqlite3_step(st);
+    *out = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, doing);
 }
 
 int rt_bind_text(sqlite3_stmt *st, int idx, const char *s)

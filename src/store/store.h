@@ -19,6 +19,14 @@ void rt_store_close(retain_engine *e);
  * The statement comes back reset with its bindings cleared. */
 int rt_stmt(retain_engine *e, const char *sql, sqlite3_stmt **out);
 
+/* Run the cached `sql` (no parameters): *out is the first column of its
+ * first row, or 0 when there is no row. */
+int rt_query_int64(retain_engine *e, const char *sql, int64_t *out, const char *doing);
+
+/* Prepare the statement of a public iterator (not cached), which keeps a
+ * read transaction open between its calls. `doing` names it in errors. */
+int rt_iter_prepare(retain_engine *e, const char *sql, sqlite3_stmt **out, const char *doing);
+
 /* Run a statement without results (or run a cached one to completion). */
 int rt_exec(retain_engine *e, const char *sql);
 

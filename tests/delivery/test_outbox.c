@@ -840,7 +840,7 @@ static void test_outbox_listing(void)
     CHECK_INT(g.message_id, 0);
     rt_buf b;
     rt_buf_init(&b, NULL);
-    CHECK_OK(e, rt_dispatch_explain(e, 1, 0, &b));
+    CHECK_OK(e, rt_dispatch_explain(e, 1, ann, &b));
     char *text = NULL;
     CHECK_INT(rt_buf_finish(&b, &text), RETAIN_OK);
     char k0[RT_KEY_SIZE], k1[RT_KEY_SIZE];
