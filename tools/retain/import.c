@@ -186,7 +186,7 @@ int cli_import_rows(retain_engine *e, FILE *f, const char *fname, const cli_impo
     char line[8192], hdrline[8192];
     char *hdr[MAX_FIELDS], *fields[MAX_FIELDS];
     int nh = 0;
-    mapping m = { 0, -1, 2, 4, -1, -1, -1 }; /* CDNOW_master: id date cds dollars */
+    mapping m = { 0, -1, 1, 3, -1, -1, -1 }; /* CDNOW: set per row below */
     long lineno = 0, good = 0, bad = 0;
     int rc = RETAIN_OK;
     while (rc == RETAIN_OK && fgets(line, sizeof line, f)) {
@@ -212,6 +212,8 @@ int cli_import_rows(retain_engine *e, FILE *f, const char *fname, const cli_impo
         int n = cdnow ? split_ws(line, fields, MAX_FIELDS) : split_csv(line, fields, MAX_FIELDS);
         if (cdnow && n == 5) { /* CDNOW_sample: master id, sample id, date, cds, dollars */
             m.customer = 0; m.date = 2; m.total = 4;
+        } else if (cdnow) { /* CDNOW_master: id, date, cds, dollars */
+            m.customer = 0; m.date = 1; m.total = 3;
         }
         const char *why = NULL;
         int64_t at = 0, total = 0;
