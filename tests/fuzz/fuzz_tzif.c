@@ -49,6 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
     }
+    /* The ends of the time line, where a sum with an offset could overflow. */
+    static const int64_t edges_ms[] = { INT64_MIN, INT64_MIN + 1, INT64_MIN + 86400000,
+                                        INT64_MAX - 86400000, INT64_MAX - 1, INT64_MAX };
+    for (size_t i = 0; i < sizeof edges_ms / sizeof edges_ms[0]; i++) {
+        (void)rt_tz_offset(z, edges_ms[i]);
+        (void)rt_tz_is_dst(z, edges_ms[i]);
+        (void)rt_tz_local_to_utc(z, edges_ms[i]);
+    }
     rt_tz_free(&a, z);
     return 0;
 }
