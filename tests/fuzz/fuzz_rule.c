@@ -50,6 +50,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     engine = fuzz_engine();
     FUZZ_CHECK(retain_eval_ctx_new(&ctx, engine) == RETAIN_OK, "%s", retain_errmsg(engine));
+    /* A zone with DST, for local_hour() and local_weekday(). */
+    FUZZ_CHECK(retain_eval_ctx_set_timezone(ctx, engine, "America/New_York") == RETAIN_OK, "%s",
+               retain_errmsg(engine));
     return 0;
 }
 
