@@ -2,7 +2,7 @@
 # run.sh [TARGET...] - the long form of the fuzz suite: builds the libFuzzer
 # targets with clang (-fsanitize=fuzzer,address,undefined, the library
 # instrumented for coverage) in build-fuzz/ and fuzzes each target in turn
-# for FUZZ_SECONDS (default 600) seconds. TARGETs: rule journey import tzif
+# for FUZZ_SECONDS (default 600) seconds. TARGETs: rule journey policy import tzif
 # json (default: all). Exits non-zero if any run found a crash, leak,
 # undefined behaviour or timeout; reproducers are in
 # build-fuzz/tests/fuzz/found-TARGET.artifacts/. See tests/fuzz/README.md.
@@ -23,7 +23,7 @@ else
 fi
 ninja -C "$dir" >/dev/null
 tests=()
-for t in "${@:-rule journey import tzif json}"; do
+for t in "${@:-rule journey policy import tzif json}"; do
     for n in $t; do tests+=("fuzz-long-$n"); done
 done
 meson test -C "$dir" --suite fuzz-long --num-processes 1 --print-errorlogs "${tests[@]}"
