@@ -113,7 +113,10 @@ void rt_diag_at(retain_diag *d, int code, const char *src, size_t len, size_t po
             line++;
             line_start = i + 1;
         }
-    size_t line_end = line_start;
+    /* The line ends at the first break after pos: a lone '\r' before pos
+     * does not count as a line break above, so it must not end the line
+     * before pos here either. */
+    size_t line_end = pos;
     while (line_end < len && src[line_end] != '\n' && src[line_end] != '\r')
         line_end++;
     int col = (int)rt_utf8_len(src + line_start, pos - line_start) + 1;
