@@ -62,5 +62,6 @@ int cmd_tick(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_clv(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif
