@@ -131,6 +131,11 @@ int rt_sec_journeys(rt_report *r);
 int rt_report_fit(rt_report *r, int64_t cal_end, retain_store_rfm **s, retain_rfm_data *view,
                   retain_model *m, char *why, size_t why_size);
 
+/* A model call that filled dg failed: out of memory is returned as such;
+ * anything else (a prediction the data cannot support) is said in the
+ * page, `what` and the diagnostic's sentence, and RETAIN_OK returned. */
+int rt_report_model_error(rt_report *r, const retain_diag *dg, const char *what);
+
 /* A period's name from its start: "2026-01" (month), "2026 Q1", "2026",
  * or the date of its first day. */
 void rt_period_name_at(char *buf, size_t size, retain_period p, int64_t start);

@@ -24,7 +24,7 @@ static int distribution(rt_report *r, const retain_model *m, const retain_rfm_da
         return rt_nomem(r->e);
     if (retain_model_p_alive(p, m, v, &dg)) {
         rt_free(&r->e->alloc, p);
-        return rt_error(r->e, dg.code, "P(alive): %s", dg.message);
+        return rt_report_model_error(r, &dg, "P(alive) could not be computed");
     }
     double bins[BINS] = { 0 }, alive = 0.0, lapsed = 0.0;
     for (size_t i = 0; i < v->n; i++) {

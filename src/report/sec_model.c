@@ -13,6 +13,16 @@
 #include <stdio.h>
 #include <string.h>
 
+int rt_report_model_error(rt_report *r, const retain_diag *dg, const char *what)
+{
+    if (dg->code == RETAIN_ENOMEM)
+        return rt_nomem(r->e);
+    char why[sizeof dg->message + 128];
+    snprintf(why, sizeof why, "%s: %s", what, dg->message);
+    rt_html_empty(r->b, why);
+    return RETAIN_OK;
+}
+
 int rt_report_fit(rt_report *r, int64_t cal_end, retain_store_rfm **s, retain_rfm_data *view,
                   retain_model *m, char *why, size_t why_size)
 {
@@ -26,13 +36,15 @@ int rt_report_fit(rt_report *r, int64_t cal_end, retain_store_rfm **s, retain_rf
     memset(&dg, 0, sizeof dg);
     if (view->n == 0)
         snprintf(why, why_size, "No customer had ordered by then, so there is nothing to fit.");
-    else if (retain_model_fit(m, RETAIN_MODEL_BGNBD, view, &mo, &dg))
+    else if ((rc = retain_model_fit(m, RETAIN_MODEL_BGNBD, view, &mo, &dg)) == RETAIN_ENOMEM)
+        rc = rt_nomem(r->e);
+    else if (rc)
         snprintf(why, why_size, "The BG/NBD model could not be fitted: %s", dg.message);
     else
         return RETAIN_OK;
     retain_store_rfm_free(*s);
     *s = NULL;
-    return RETAIN_OK;
+    return rc == RETAIN_ENOMEM ? rc : RETAIN_OK;
 }
 
 /* The weekly tracking of the calibration customers (first purchase day on
@@ -71,8 +83,9 @@ static void count_days(const rt_report *r, track *t, double *first)
 
 /* Predicted: sum over first days f of customers(f) * E[X(L - f)], L the
  * week's last day; E[X(t)] is evaluated once per whole day t. */
-static int tracking(rt_report *r, const retain_model *m, track *t)
+static int tracking(rt_report *r, const retain_model *m, track *t, bool *ok)
 {
+    *ok = false;
     size_t days = (size_t)(t->dn - t->d0) + 1, ncal = (size_t)(t->cal_day - t->d0) + 1;
     const retain_allocator *a = &r->e->alloc;
     double *buf = rt_calloc(a, 2 * days + ncal + 2 * t->weeks, sizeof *buf);
@@ -86,7 +99,7 @@ static int tracking(rt_report *r, const retain_model *m, track *t)
         tt[d] = (double)d;
     retain_diag dg;
     if (retain_model_expected(ex, m, tt, days, RETAIN_UNIT_DAY, &dg))
-        return rt_error(r->e, dg.code, "BG/NBD expectations: %s", dg.message);
+        return rt_report_model_error(r, &dg, "The weekly tracking could not be computed");
     count_days(r, t, first);
     for (size_t k = 0; k < t->weeks; k++) {
         int64_t last = t->d0 + 7 * (int64_t)k + 6;
@@ -98,6 +111,7 @@ static int tracking(rt_report *r, const retain_model *m, track *t)
         if (k > 0)
             t->actual[k] += t->actual[k - 1];
     }
+    *ok = true;
     return RETAIN_OK;
 }
 
@@ -167,13 +181,14 @@ static int holdout(rt_report *r, int64_t first_day)
     double *y = rt_calloc(&r->e->alloc, v.n, sizeof *y);
     retain_diag dg;
     track t = { first_day, dn, rt_day_of(cal_end), (size_t)((dn - first_day) / 7 + 1), 0, 0, 0 };
+    bool ok = false;
     if (!y)
         rc = rt_nomem(r->e);
     else if (retain_model_conditional_expected(y, &m, &v, s->summary.holdout_length, r->unit, &dg))
-        rc = rt_error(r->e, dg.code, "BG/NBD holdout prediction: %s", dg.message);
+        rc = rt_report_model_error(r, &dg, "The holdout period could not be predicted");
     else
-        rc = tracking(r, &m, &t);
-    if (rc == RETAIN_OK) {
+        rc = tracking(r, &m, &t, &ok);
+    if (rc == RETAIN_OK && ok) {
         double predicted = 0.0;
         for (size_t i = 0; i < v.n; i++)
             predicted += y[i];
