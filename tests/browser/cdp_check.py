@@ -203,11 +203,11 @@ def check(chromium, page, shot):
         fails.append("the page loaded resources: %s" % info["resources"])
     if info["outside"]:
         fails.append("the page refers outside itself: %s" % info["outside"])
-    if info["innerWidth"] != PHONE["width"]:
-        fails.append("viewport is %d px, expected %d" % (info["innerWidth"], PHONE["width"]))
-    if info["scrollWidth"] > info["innerWidth"]:
-        fails.append("horizontal scrolling: document %d px wide in a %d px viewport"
-                     % (info["scrollWidth"], info["innerWidth"]))
+    # A mobile viewport widens to fit a page that is too wide, so both count.
+    wide = max(info["scrollWidth"], info["innerWidth"])
+    if wide > PHONE["width"]:
+        fails.append("horizontal scrolling: the page is %d px wide on a %d px phone"
+                     % (wide, PHONE["width"]))
     print("document %d x %d px at a %d px viewport" % (info["scrollWidth"], info["height"],
                                                       info["innerWidth"]))
     print("screenshot: %s" % os.path.abspath(shot))
