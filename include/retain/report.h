@@ -33,7 +33,7 @@ typedef struct retain_report_options {
     int64_t now;
     /** ISO 4217 code of the orders that count; NULL for "USD". */
     const char *currency;
-    /** Heading and <title> of the page (UTF-8, escaped); NULL for "Retention report". */
+    /** Heading and title of the page (UTF-8, escaped); NULL for "Retention report". */
     const char *title;
     /** Days before `now` held out to check the BG/NBD fit: the model is
      *  fitted on the orders before that and predicts the holdout period.
