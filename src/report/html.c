@@ -29,7 +29,7 @@ void rt_html_date(char *buf, size_t size, int64_t ms)
 {
     int64_t y;
     int m, d;
-    rt_civil_from_days(rt_floor_div(ms, INT64_C(86400000)), &y, &m, &d);
+    rt_civil_from_days(rt_floor_div(ms, RT_MS_PER_DAY), &y, &m, &d);
     snprintf(buf, size, "%04lld-%02d-%02d", (long long)y, m, d);
 }
 

@@ -28,42 +28,40 @@ static int resolve(rt_report *r, retain_engine *e, const retain_report_options *
                         "opts->now is not set; the report is as of a time the caller gives");
     memset(r, 0, sizeof *r);
     r->e = e;
-    r->now = o->now;
-    r->currency = o->currency ? o->currency : "USD";
-    r->title = o->title ? o->title : "Retention report";
-    r->holdout_days = o->holdout_days;
-    r->unit = o->unit == RETAIN_UNIT_NONE ? RETAIN_UNIT_WEEK : o->unit;
-    r->period = o->period == RETAIN_PERIOD_NONE ? RETAIN_PERIOD_MONTH : o->period;
-    r->conversion_window = o->conversion_window;
+    r->o = *o;
+    r->o.currency = o->currency ? o->currency : "USD";
+    r->o.title = o->title ? o->title : "Retention report";
+    r->o.unit = o->unit == RETAIN_UNIT_NONE ? RETAIN_UNIT_WEEK : o->unit;
+    r->o.period = o->period == RETAIN_PERIOD_NONE ? RETAIN_PERIOD_MONTH : o->period;
     if ((rc = rt_check_time(e, "opts->now", o->now)) ||
-        (rc = rt_check_currency(e, "opts->currency", r->currency)) ||
-        (rc = rt_check_text(e, "opts->title", r->title, RT_TEXT_MAX)) ||
-        (rc = rt_mcheck_period(e, r->period)))
+        (rc = rt_check_currency(e, "opts->currency", r->o.currency)) ||
+        (rc = rt_check_text(e, "opts->title", r->o.title, RT_TEXT_MAX)) ||
+        (rc = rt_mcheck_period(e, r->o.period)))
         return rc;
     if (o->holdout_days < 0 || o->holdout_days > MAX_HOLDOUT_DAYS)
         return rt_error(e, RETAIN_EINVAL, "opts->holdout_days is %d; use 0 (half the history) "
                         "to %d", o->holdout_days, MAX_HOLDOUT_DAYS);
-    if (r->unit != RETAIN_UNIT_DAY && r->unit != RETAIN_UNIT_WEEK)
+    if (r->o.unit != RETAIN_UNIT_DAY && r->o.unit != RETAIN_UNIT_WEEK)
         return rt_error(e, RETAIN_EINVAL, "opts->unit is %d; use RETAIN_UNIT_DAY or "
                         "RETAIN_UNIT_WEEK", (int)o->unit);
     if (o->conversion_window < 0)
         return rt_error(e, RETAIN_EINVAL, "opts->conversion_window is %lld ms; it must be >= 0",
                         (long long)o->conversion_window);
     r->money.kind = RT_NUM_MONEY;
-    r->money.digits = retain_currency_digits(r->currency);
+    r->money.digits = retain_currency_digits(r->o.currency);
     r->summary = (retain_metrics_summary)RETAIN_METRICS_SUMMARY_INIT;
     return RETAIN_OK;
 }
 
 static int render(rt_report *r)
 {
-    int rc = retain_metrics_summary_get(&r->summary, r->e, r->currency, r->now);
-    if (rc || (rc = rt_hist_load(r->e, r->currency, r->now, &r->hist)))
+    int rc = retain_metrics_summary_get(&r->summary, r->e, r->o.currency, r->o.now);
+    if (rc || (rc = rt_hist_load(r->e, r->o.currency, r->o.now, &r->hist)))
         return rc;
     char date[16], sub[128];
-    rt_html_date(date, sizeof date, r->now);
-    snprintf(sub, sizeof sub, "Orders in %s as of %s", r->currency, date);
-    rt_html_page_open(r->b, r->title, sub);
+    rt_html_date(date, sizeof date, r->o.now);
+    snprintf(sub, sizeof sub, "Orders in %s as of %s", r->o.currency, date);
+    rt_html_page_open(r->b, r->o.title, sub);
     int (*const sections[])(rt_report *) = {
         rt_sec_overview, rt_sec_cohorts, rt_sec_trend, rt_sec_ltv,
         rt_sec_model, rt_sec_alive, rt_sec_rfm, rt_sec_journeys,

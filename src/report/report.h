@@ -99,13 +99,7 @@ void rt_svg_heat(rt_buf *b, const rt_chart *c, size_t cols, const double *cells,
 typedef struct rt_report {
     retain_engine *e;
     rt_buf *b;
-    int64_t now;
-    const char *currency;
-    const char *title;
-    int holdout_days;
-    retain_time_unit unit;
-    retain_period period;
-    int64_t conversion_window;
+    retain_report_options o;  /* the caller's, with the defaults filled in */
     rt_numfmt money;          /* the currency's minor units */
     retain_metrics_summary summary;
     rt_hist hist;             /* the counted orders placed by now, by customer */

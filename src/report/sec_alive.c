@@ -56,7 +56,7 @@ int rt_sec_alive(rt_report *r)
     retain_rfm_data v;
     retain_model m;
     char why[400];
-    int rc = r->hist.ncust ? rt_report_fit(r, r->now - 1, &s, &v, &m, why, sizeof why) : 0;
+    int rc = r->hist.ncust ? rt_report_fit(r, r->o.now - 1, &s, &v, &m, why, sizeof why) : 0;
     if (!rc && s)
         rc = distribution(r, &m, &v);
     else if (!rc)

@@ -95,7 +95,7 @@ static void heatmap(rt_report *r, const retain_cohorts *c)
 int rt_sec_cohorts(rt_report *r)
 {
     retain_cohorts *c = NULL;
-    int rc = retain_cohort_retention(&c, r->e, r->currency, r->period, r->now);
+    int rc = retain_cohort_retention(&c, r->e, r->o.currency, r->o.period, r->o.now);
     if (rc)
         return rc;
     rt_html_section_open(r->b, "cohorts", "Acquisition cohorts",

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_WINDOW (INT64_C(30) * 86400000)
+#define DEFAULT_WINDOW (30 * RT_MS_PER_DAY)
 
 typedef struct step_row {
     char *journey, *step;
@@ -112,10 +112,10 @@ static void variants(rt_report *r, const retain_conversion *c)
 static int journey(rt_report *r, const char *name, step_row *s, size_t n, size_t index)
 {
     const jr_journey *j = jr_current(r->e, name);
-    int64_t window = r->conversion_window ? r->conversion_window
+    int64_t window = r->o.conversion_window ? r->o.conversion_window
                    : j && j->goal_within_ms > 0 ? j->goal_within_ms : DEFAULT_WINDOW;
     retain_conversion *c = NULL;
-    int rc = retain_journey_conversion(&c, r->e, name, INT64_MIN, window, r->now);
+    int rc = retain_journey_conversion(&c, r->e, name, INT64_MIN, window, r->o.now);
     if (rc)
         return rc;
     for (size_t i = 0; i < n; i++) {
@@ -146,7 +146,7 @@ static int journey(rt_report *r, const char *name, step_row *s, size_t n, size_t
         char chart[32], title[160];
         snprintf(chart, sizeof chart, "funnel-%zu", index);
         snprintf(title, sizeof title, "Instances entered, reaching each step, and converted "
-                 "within %lld days", (long long)(window / 86400000));
+                 "within %lld days", (long long)(window / RT_MS_PER_DAY));
         funnel ctx = { label };
         rt_chart ch = { chart, title, n + 2, funnel_label, &ctx, { RT_NUM_COUNT, 0 } };
         rt_svg_hbars(r->b, &ch, v);
@@ -163,7 +163,7 @@ int rt_sec_journeys(rt_report *r)
     steps s = { r->e, NULL, 0, 0 };
     int rc = jr_ensure_loaded(r->e);
     if (!rc)
-        rc = rt_ms_journey_steps(r->e, INT64_MIN, r->now, add_step, &s);
+        rc = rt_ms_journey_steps(r->e, INT64_MIN, r->o.now, add_step, &s);
     if (rc) {
         steps_free(&s);
         return rc;

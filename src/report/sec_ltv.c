@@ -46,7 +46,7 @@ int rt_sec_ltv(rt_report *r)
     rt_num_format(p, sizeof p, s->ltv_p90, &r->money, false);
     rt_num_format(x, sizeof x, (double)s->ltv_max, &r->money, false);
     snprintf(line, sizeof line, "Mean %s, median %s, 90th percentile %s, highest %s %s.", a, m,
-             p, x, r->currency);
+             p, x, r->o.currency);
     rt_html_note(r->b, line);
     rt_html_section_close(r->b);
     return RETAIN_OK;

@@ -26,7 +26,7 @@ int rt_report_model_error(rt_report *r, const retain_diag *dg, const char *what)
 int rt_report_fit(rt_report *r, int64_t cal_end, retain_store_rfm **s, retain_rfm_data *view,
                   retain_model *m, char *why, size_t why_size)
 {
-    int rc = retain_rfm_from_store(s, r->e, r->currency, cal_end, r->now - 1, r->unit);
+    int rc = retain_rfm_from_store(s, r->e, r->o.currency, cal_end, r->o.now - 1, r->o.unit);
     if (rc)
         return rc;
     retain_rfm_view(view, &(*s)->summary);
@@ -72,7 +72,7 @@ static void count_days(const rt_report *r, track *t, double *first)
         if (day0 > t->cal_day)
             continue;
         first[day0 - t->d0] += 1.0;
-        for (size_t i = h->off[c]; i < h->off[c + 1] && h->p[i].at < r->now; i++) {
+        for (size_t i = h->off[c]; i < h->off[c + 1] && h->p[i].at < r->o.now; i++) {
             int64_t d = rt_day_of(h->p[i].at);
             if (d != prev)
                 t->actual[(d - t->d0) / 7] += 1.0;
@@ -119,8 +119,8 @@ static void fit_table(rt_report *r, const retain_model *m, const retain_rfm_data
                       const retain_store_rfm *s, const track *t, double predicted)
 {
     char cells[8][64];
-    rt_html_date(cells[0], sizeof cells[0], t->d0 * INT64_C(86400000));
-    rt_html_date(cells[1], sizeof cells[1], (t->cal_day + 1) * INT64_C(86400000));
+    rt_html_date(cells[0], sizeof cells[0], t->d0 * RT_MS_PER_DAY);
+    rt_html_date(cells[1], sizeof cells[1], (t->cal_day + 1) * RT_MS_PER_DAY);
     rt_html_date(cells[6], sizeof cells[6], s->calibration_end);
     rt_html_date(cells[7], sizeof cells[7], s->holdout_end);
     double x = 0.0, actual = 0.0;
@@ -150,7 +150,7 @@ static void fit_table(rt_report *r, const retain_model *m, const retain_rfm_data
     for (int k = 0; k < 4; k++)
         rt_num_format(p[k], sizeof p[k], m->param.v[k], &real, false);
     snprintf(line, sizeof line, "BG/NBD on %.0f customers, per %s: r = %s, alpha = %s, a = %s, "
-             "b = %s; log-likelihood %.1f%s.", m->weight, r->unit == RETAIN_UNIT_DAY ? "day" : "week",
+             "b = %s; log-likelihood %.1f%s.", m->weight, r->o.unit == RETAIN_UNIT_DAY ? "day" : "week",
              p[0], p[1], p[2], p[3], m->loglik, m->converged ? "" : " (the fit did not converge)");
     rt_html_esc(r->b, line);
     rt_buf_puts(r->b, "</p>\n");
@@ -158,8 +158,8 @@ static void fit_table(rt_report *r, const retain_model *m, const retain_rfm_data
 
 static int holdout(rt_report *r, int64_t first_day)
 {
-    int64_t dn = rt_day_of(r->now - 1), span = dn - first_day + 1;
-    int64_t hold = r->holdout_days ? r->holdout_days : span / 2 / 7 * 7;
+    int64_t dn = rt_day_of(r->o.now - 1), span = dn - first_day + 1;
+    int64_t hold = r->o.holdout_days ? r->o.holdout_days : span / 2 / 7 * 7;
     char why[400];
     if (hold < 7 || hold >= span) {
         snprintf(why, sizeof why, "The history is %lld days long: too short for a holdout of "
@@ -171,7 +171,7 @@ static int holdout(rt_report *r, int64_t first_day)
     retain_store_rfm *s;
     retain_rfm_data v;
     retain_model m;
-    int64_t cal_end = r->now - 1 - hold * INT64_C(86400000);
+    int64_t cal_end = r->o.now - 1 - hold * RT_MS_PER_DAY;
     int rc = rt_report_fit(r, cal_end, &s, &v, &m, why, sizeof why);
     if (rc || !s) {
         if (!rc)
@@ -184,7 +184,7 @@ static int holdout(rt_report *r, int64_t first_day)
     bool ok = false;
     if (!y)
         rc = rt_nomem(r->e);
-    else if (retain_model_conditional_expected(y, &m, &v, s->summary.holdout_length, r->unit, &dg))
+    else if (retain_model_conditional_expected(y, &m, &v, s->summary.holdout_length, r->o.unit, &dg))
         rc = rt_report_model_error(r, &dg, "The holdout period could not be predicted");
     else
         rc = tracking(r, &m, &t, &ok);
@@ -218,7 +218,7 @@ int rt_sec_model(rt_report *r)
         first_day = d < first_day ? d : first_day;
     }
     int rc = RETAIN_OK;
-    if (h->ncust == 0 || first_day > rt_day_of(r->now - 1))
+    if (h->ncust == 0 || first_day > rt_day_of(r->o.now - 1))
         rt_html_empty(r->b, "No orders before the report's time: there is nothing to fit.");
     else
         rc = holdout(r, first_day);

@@ -12,10 +12,10 @@ int rt_sec_overview(rt_report *r)
                          "refunded counts; a purchase day is a customer's day with an order.");
     if (s->customers == 0) {
         char why[160], date[16];
-        rt_html_date(date, sizeof date, r->now);
+        rt_html_date(date, sizeof date, r->o.now);
         snprintf(why, sizeof why, "No orders in %s were placed by %s, so there is nothing to "
                  "measure yet: the sections below fill in once orders are recorded.",
-                 r->currency, date);
+                 r->o.currency, date);
         rt_html_empty(r->b, why);
         rt_html_section_close(r->b);
         return RETAIN_OK;
@@ -26,10 +26,10 @@ int rt_sec_overview(rt_report *r)
     rt_html_kpi(r->b, "customers", "customers who bought", (double)s->customers, &count);
     rt_html_kpi(r->b, "orders", "orders", (double)s->orders, &count);
     char label[4][48];
-    snprintf(label[0], sizeof label[0], "revenue, %s", r->currency);
-    snprintf(label[1], sizeof label[1], "average order value, %s", r->currency);
-    snprintf(label[2], sizeof label[2], "mean LTV to date, %s", r->currency);
-    snprintf(label[3], sizeof label[3], "median LTV to date, %s", r->currency);
+    snprintf(label[0], sizeof label[0], "revenue, %s", r->o.currency);
+    snprintf(label[1], sizeof label[1], "average order value, %s", r->o.currency);
+    snprintf(label[2], sizeof label[2], "mean LTV to date, %s", r->o.currency);
+    snprintf(label[3], sizeof label[3], "median LTV to date, %s", r->o.currency);
     rt_html_kpi(r->b, "revenue", label[0], (double)s->revenue, &r->money);
     rt_html_kpi(r->b, "aov", label[1], s->aov, &r->money);
     rt_html_kpi(r->b, "purchase_frequency", "orders per customer", s->purchase_frequency, &real);

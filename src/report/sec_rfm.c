@@ -17,7 +17,7 @@ static void seg_label(char *buf, size_t size, size_t i, const void *ctx)
 int rt_sec_rfm(rt_report *r)
 {
     retain_rfm_scores *s = NULL;
-    int rc = retain_rfm_scores_get(&s, r->e, r->currency, r->now);
+    int rc = retain_rfm_scores_get(&s, r->e, r->o.currency, r->o.now);
     if (rc)
         return rc;
     rt_html_section_open(r->b, "rfm", "RFM segments",

@@ -30,11 +30,11 @@ static void repeat_rates(const rt_report *r, int64_t first, size_t n, int64_t *a
     for (size_t c = 0; c < h->ncust; c++) {
         size_t i = h->off[c], end = h->off[c + 1];
         int64_t day0 = rt_day_of(h->p[i].at);
-        acquired[slot(rt_period_index(r->period, h->p[i].at) - first, n)]++;
+        acquired[slot(rt_period_index(r->o.period, h->p[i].at) - first, n)]++;
         while (i < end && rt_day_of(h->p[i].at) == day0)
             i++;
         if (i < end)
-            repeated[slot(rt_period_index(r->period, h->p[i].at) - first, n)]++;
+            repeated[slot(rt_period_index(r->o.period, h->p[i].at) - first, n)]++;
     }
     int64_t a = 0, p = 0;
     for (size_t k = 0; k < n; k++) {
@@ -50,7 +50,7 @@ static void repeat_rates(const rt_report *r, int64_t first, size_t n, int64_t *a
 static void charts(rt_report *r, const retain_churn *ch)
 {
     size_t n = ch->count;
-    int64_t first = rt_period_index(r->period, ch->periods[0].start);
+    int64_t first = rt_period_index(r->o.period, ch->periods[0].start);
     const retain_allocator *a = &r->e->alloc;
     int64_t *acq = rt_calloc(a, 2 * n, sizeof *acq);
     double *v = rt_calloc(a, 3 * n, sizeof *v);
@@ -64,10 +64,10 @@ static void charts(rt_report *r, const retain_churn *ch)
     for (size_t k = 0; k < n; k++)
         v[k] = (double)ch->periods[k].revenue;
     size_t skip = n > MAX_PERIODS ? n - MAX_PERIODS : 0;
-    rt_period_labels labels = { r->period, first + (int64_t)skip };
+    rt_period_labels labels = { r->o.period, first + (int64_t)skip };
     char title[96];
-    snprintf(title, sizeof title, "Revenue per %s (%s)", retain_period_name(r->period),
-             r->currency);
+    snprintf(title, sizeof title, "Revenue per %s (%s)", retain_period_name(r->o.period),
+             r->o.currency);
     rt_chart c = { "revenue", title, n - skip, rt_period_label, &labels, r->money };
     rt_svg_bars(r->b, &c, v + skip);
     rt_series s[] = { { "repeat rate: customers with 2+ purchase days", v + n + skip },
@@ -84,7 +84,7 @@ static void charts(rt_report *r, const retain_churn *ch)
 int rt_sec_trend(rt_report *r)
 {
     retain_churn *ch = NULL;
-    int rc = retain_churn_by_period(&ch, r->e, r->currency, r->period, r->now);
+    int rc = retain_churn_by_period(&ch, r->e, r->o.currency, r->o.period, r->o.now);
     if (rc)
         return rc;
     rt_html_section_open(r->b, "trend", "Repeat rate and revenue over time",

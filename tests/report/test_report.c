@@ -8,6 +8,7 @@
 #include <retain.h>
 
 #include "cdnow.h"
+#include "fail_alloc.h"
 #include "harness.h"
 
 #include <unistd.h>
@@ -236,38 +237,7 @@ static void test_cdnow(const char *data)
 
 /* ---- allocation failures on a small store ---- */
 
-typedef struct counting {
-    long calls, fail_at, live;
-} counting;
-
 static counting ctr;
-
-static void *c_malloc(void *ctx, size_t n)
-{
-    counting *c = ctx;
-    if (c->fail_at && ++c->calls == c->fail_at)
-        return NULL;
-    void *p = malloc(n);
-    c->live += p != NULL;
-    return p;
-}
-
-static void *c_realloc(void *ctx, void *p, size_t n)
-{
-    counting *c = ctx;
-    if (c->fail_at && ++c->calls == c->fail_at)
-        return NULL;
-    void *q = realloc(p, n);
-    c->live += q != NULL && p == NULL;
-    return q;
-}
-
-static void c_free(void *ctx, void *p)
-{
-    counting *c = ctx;
-    c->live -= p != NULL;
-    free(p);
-}
 
 /* 60 customers with irregular repeat purchases (a fixed pseudo-random
  * sequence), one journey with a holdout split that they all enter. */
@@ -309,11 +279,7 @@ static void small_store(retain_engine *e, int64_t t0)
 
 static void test_oom(void)
 {
-    retain_options opts = RETAIN_OPTIONS_INIT;
-    opts.allocator.malloc = c_malloc;
-    opts.allocator.realloc = c_realloc;
-    opts.allocator.free = c_free;
-    opts.allocator.ctx = &ctr;
+    retain_options opts = t_counting_options(&ctr);
     retain_engine *e;
     CHECK_OK(NULL, retain_engine_open(&e, ":memory:", &opts));
     int64_t t0 = cdnow_days_from_civil(2026, 1, 5) * DAY, now = t0 + 120 * DAY;

@@ -81,7 +81,7 @@ __all__ = [
     "currency_digits",
     "version", "version_info", "schema_version", "errstr", "HAVE_MODELS", "HAVE_RULES",
     "HAVE_JOURNEYS", "HAVE_DELIVERY", "HAVE_POLICY", "HAVE_METRICS", "HAVE_REFRESH",
-    "HAVE_DOMAIN",
+    "HAVE_DOMAIN", "HAVE_REPORT",
     "__version__", "models", "rules",
 ]
 
@@ -117,6 +117,8 @@ HAVE_REFRESH: bool = bool(_retain.HAVE_REFRESH)
 #: True when this build binds the post-purchase domain (retain/shipping.h, replenish.h,
 #: recommend.h): products, replenishment, recommendations, carrier URL templates.
 HAVE_DOMAIN: bool = bool(_retain.HAVE_DOMAIN)
+#: True when this build binds the HTML report (retain/report.h): engine.report().
+HAVE_REPORT: bool = bool(_retain.HAVE_REPORT)
 
 
 def schema_version() -> int:

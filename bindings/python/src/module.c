@@ -149,6 +149,11 @@ static const struct { const char *name; int value; } int_constants[] = {
 #else
     { "HAVE_REFRESH", 0 },
 #endif
+#ifdef RETAIN_PY_HAVE_REPORT
+    { "HAVE_REPORT", 1 },
+#else
+    { "HAVE_REPORT", 0 },
+#endif
 #ifdef RETAIN_PY_HAVE_METRICS
     { "HAVE_METRICS", 1 },
 #else
