@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* The coordinate system of every chart: width W, plot inset L/R/T/B. */
 #define W 400.0
@@ -107,7 +108,8 @@ static double value_axis(rt_buf *b, const rt_chart *c, double vmax)
     return top;
 }
 
-/* Category labels under the plot, at most MAX_XLABELS of them; x(i) from xs. */
+/* Category labels under the plot, at most MAX_XLABELS of them, label i at
+ * x0 + i * dx. */
 static void category_axis(rt_buf *b, const rt_chart *c, double x0, double dx)
 {
     size_t every = (c->n + MAX_XLABELS - 1) / MAX_XLABELS;
@@ -140,6 +142,20 @@ void rt_svg_bars(rt_buf *b, const rt_chart *c, const double *v)
 #define HB_ROW 26.0
 #define HB_LABEL 138.0
 #define HB_VALUE 58.0
+#define HB_LABEL_MAX 20 /* bytes of a label that fit left of the bars */
+
+/* Shorten a label that would run off the chart to HB_LABEL_MAX bytes and an
+ * ellipsis, cutting between UTF-8 characters; the tooltip keeps it whole. */
+static void clip_label(char *s, size_t size)
+{
+    size_t n = strlen(s);
+    if (n <= HB_LABEL_MAX + 2 || size < HB_LABEL_MAX + 4)
+        return;
+    n = HB_LABEL_MAX;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    memcpy(s + n, "\xe2\x80\xa6", 4);
+}
 
 void rt_svg_hbars(rt_buf *b, const rt_chart *c, const double *v)
 {
@@ -150,6 +166,7 @@ void rt_svg_hbars(rt_buf *b, const rt_chart *c, const double *v)
         double y = 4 + HB_ROW * (double)i;
         double len = top > 0 && isfinite(v[i]) ? v[i] / top * span : 0.0;
         c->label(lab, sizeof lab, i, c->ctx);
+        clip_label(lab, sizeof lab);
         rt_num_format(shown, sizeof shown, v[i], &c->y, false);
         text(b, HB_LABEL - 8, y + HB_ROW / 2 + 4, "end", NULL, lab);
         rt_buf_printf(b, "<rect class=\"pt bar\" data-i=\"%zu\" data-v=\"%.17g\" x=\"%.1f\" "
@@ -188,7 +205,8 @@ void rt_svg_lines(rt_buf *b, const rt_chart *c, const rt_series *s, size_t ns, d
         double x = x0 + dx * mark;
         rt_buf_printf(b, "<line class=\"mark\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
                       x, T, x, T + PLOT_H);
-        text(b, x + 4, T + 10, "start", "mark", mark_label);
+        bool left = x > W - 130; /* keep the label inside the chart */
+        text(b, left ? x - 4 : x + 4, T + 10, left ? "end" : "start", "mark", mark_label);
     }
     for (size_t k = 0; k < ns; k++) {
         /* one polyline per run of defined values */

@@ -247,7 +247,9 @@ static void small_store(retain_engine *e, int64_t t0)
         "journey: welcome\ntrigger: { event: order.placed }\nentry: once\n"
         "goal: { event: order.placed, within: 60d }\nsteps:\n"
         "  - id: split\n    split: { a: 50, holdout: 50 }\n"
-        "  - id: hello\n    send: { channel: email, template: hi, category: transactional }\n";
+        "  - id: hello\n    send: { channel: email, template: hi, category: transactional }\n"
+        "  - id: a_step_whose_name_is_too_long_to_fit\n"
+        "    send: { channel: email, template: bye, category: transactional }\n";
     CHECK_OK(e, retain_journeys_load(e, yaml, "welcome.yaml", t0, NULL, 0, NULL));
     unsigned seed = 12345;
     for (int c = 0; c < 60; c++) {
@@ -289,6 +291,9 @@ static void test_oom(void)
         return;
     check_charts(html, 8);
     CHECK(strstr(html, "data-lift=") != NULL);
+    /* a long step name is shortened beside its bar, whole in the tooltip */
+    CHECK(strstr(html, ">a_step_whose_name_is\xe2\x80\xa6</text>") != NULL);
+    CHECK(strstr(html, "<title>a_step_whose_name_is_too_long_to_fit: ") != NULL);
     retain_free(e, html);
     retain_report_options o = RETAIN_REPORT_OPTIONS_INIT;
     o.now = now;
