@@ -129,6 +129,7 @@ static const char style[] =
     "th,td{padding:4px 6px;border-bottom:1px solid #e4e7eb;text-align:right}"
     "th:first-child,td:first-child{text-align:left}"
     "th{font-weight:600;color:#52606d}td{white-space:nowrap}td:first-child{white-space:normal}"
+    "table[data-table=cohorts] td:first-child{white-space:nowrap}"
     "footer{color:#7b8794;font-size:.8rem;padding-bottom:24px}";
 
 static const struct { const char *id, *title; } toc[] = {

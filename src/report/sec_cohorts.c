@@ -38,7 +38,7 @@ static void table(rt_report *r, const retain_cohorts *c, size_t first, size_t co
     const char *head[6], *cell[6];
     size_t n = 0;
     head[n++] = "cohort";
-    head[n++] = "customers";
+    head[n++] = "size";
     for (size_t i = 0; i < sizeof at / sizeof at[0] && at[i] < cols; i++) {
         snprintf(head_s[n], sizeof head_s[n], "+%zu", at[i]);
         head[n] = head_s[n];
