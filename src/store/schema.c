@@ -365,14 +365,22 @@ int rt_store_open(retain_engine *e, const char *path)
               e->cfg.cache_kib);
     rc = sqlite3_exec(e->db, pragmas, NULL, NULL, NULL);
     if (rc == SQLITE_OK && !memory && !(e->cfg.flags & RETAIN_OPEN_READONLY)) {
-        /* WAL lets readers and one writer proceed together across engines. */
-        sqlite3_stmt *st = NULL;
-        rc = sqlite3_prepare_v2(e->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-        if (rc == SQLITE_OK) {
-            rc = sqlite3_step(st);
-            rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+        /* WAL lets readers and one writer proceed together across engines.
+         * Switching a new file to WAL while another process does the same
+         * can fail with SQLITE_BUSY without SQLite's busy handler being
+         * asked (it would deadlock), so wait here, within the timeout. */
+        for (int waited = 0;; waited += 10) {
+            sqlite3_stmt *st = NULL;
+            rc = sqlite3_prepare_v2(e->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+            if (rc == SQLITE_OK) {
+                rc = sqlite3_step(st);
+                rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+            }
+            sqlite3_finalize(st);
+            if ((rc & 0xFF) != SQLITE_BUSY || waited >= e->cfg.busy_timeout_ms)
+                break;
+            sqlite3_sleep(10);
         }
-        sqlite3_finalize(st);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(e->db, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=16384", NULL, NULL, NULL);
     }
