@@ -203,9 +203,11 @@ int retain_begin(retain_engine *e)
     int rc = rt_check_writable(e);
     if (rc)
         return rc;
-    rc = rt_exec(e, "BEGIN IMMEDIATE");
-    if (rc == RETAIN_OK)
+    rc = rt_exec(e, rt_sql_begin);
+    if (rc == RETAIN_OK) {
         e->in_host_tx = true;
+        e->host_tx_lost = 0;
+    }
     return rc;
 }
 
@@ -214,7 +216,16 @@ int retain_commit(retain_engine *e)
     RT_ENGINE_GUARD(e);
     if (!e->in_host_tx)
         return rt_error(e, RETAIN_EMISUSE, "retain_commit: no transaction is open");
-    int rc = rt_exec(e, "COMMIT");
+    if (e->host_tx_lost) {
+        int code = e->host_tx_lost;
+        e->in_host_tx = false;
+        e->host_tx_lost = 0;
+        return rt_error(e, code,
+                        "retain_commit: an earlier error (%s) rolled back the whole "
+                        "transaction; nothing was committed",
+                        retain_errstr(code));
+    }
+    int rc = rt_exec(e, rt_sql_commit);
     if (rc == RETAIN_OK || sqlite3_get_autocommit(e->db))
         e->in_host_tx = false;
     return rc;
@@ -225,9 +236,12 @@ int retain_rollback(retain_engine *e)
     RT_ENGINE_GUARD(e);
     if (!e->in_host_tx)
         return rt_error(e, RETAIN_EMISUSE, "retain_rollback: no transaction is open");
-    int rc = rt_exec(e, "ROLLBACK");
     e->in_host_tx = false;
-    return rc;
+    if (e->host_tx_lost || sqlite3_get_autocommit(e->db)) {
+        e->host_tx_lost = 0;
+        return RETAIN_OK; /* already rolled back */
+    }
+    return rt_exec(e, rt_sql_rollback);
 }
 
 void retain_free(retain_engine *e, void *ptr)

@@ -49,6 +49,7 @@ struct retain_engine {
     bool in_host_tx;     /* retain_begin() is active */
     bool in_callback;    /* a transport callback is running (src/dispatch) */
     int call_depth;      /* nesting of rt_tx_begin() within one public call */
+    int host_tx_lost;    /* the error that rolled back the host's whole transaction, or 0 */
     int errcode;
     char errmsg[1024];
 };

@@ -79,8 +79,14 @@ int js_def_each(retain_engine *e,
     if (src != SQLITE_OK)
         return rt_sqlerr(e, src, "listing journeys");
     int rc = RETAIN_OK;
-    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
-        rc = fn(e, rt_col_text(st, 0), sqlite3_column_int(st, 1), rt_col_text(st, 2), ctx);
+    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = rt_col_text(st, 0), *source = rt_col_text(st, 2);
+        /* Both columns are NOT NULL: NULL is a failed conversion (no memory). */
+        if (!name || !source)
+            rc = rt_nomem(e);
+        else
+            rc = fn(e, name, sqlite3_column_int(st, 1), source, ctx);
+    }
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "listing journeys");
     sqlite3_finalize(st);
@@ -351,10 +357,10 @@ int js_order_channel(retain_engine *e, int64_t order_key, char *channel, size_t 
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, order_key);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if ((rc = rt_step(e, st, "reading the order's channel")) == RETAIN_ROW)
         rt_col_copy(channel, sz, st, 0);
     sqlite3_reset(st);
-    return RETAIN_OK;
+    return rc < 0 ? rc : RETAIN_OK;
 }
 
 int js_customer_patch_attrs(retain_engine *e, int64_t customer, const char *patch, int64_t at)

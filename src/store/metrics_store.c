@@ -11,11 +11,10 @@
 
 int rt_ms_read_begin(retain_engine *e, bool *began)
 {
-    static const char sql[] = "BEGIN";
     *began = false;
     if (e->in_host_tx || e->call_depth > 0 || !sqlite3_get_autocommit(e->db))
         return RETAIN_OK; /* the open transaction is the snapshot */
-    int rc = rt_exec(e, sql);
+    int rc = rt_read_begin(e);
     if (rc == RETAIN_OK)
         *began = true;
     return rc;
@@ -23,14 +22,13 @@ int rt_ms_read_begin(retain_engine *e, bool *began)
 
 int rt_ms_read_end(retain_engine *e, bool began, int rc)
 {
-    static const char sql[] = "COMMIT";
     if (!began)
         return rc;
     if (rc != RETAIN_OK) {
-        sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL); /* keeps the first error's message */
+        rt_tx_abort(e);
         return rc;
     }
-    return rt_exec(e, sql);
+    return rt_exec(e, rt_sql_commit);
 }
 
 void rt_ms_orders_free(rt_ms_orders *o)

@@ -390,7 +390,9 @@ int rt_store_open(retain_engine *e, const char *path)
     rc = sqlite3_exec(e->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return rt_sqlerr(e, rc, "reading the database");
-    return migrate(e);
+    if ((rc = migrate(e)))
+        return rc;
+    return rt_tx_prepare(e);
 }
 
 int retain_engine_counts(retain_engine *e, retain_counts *out)
