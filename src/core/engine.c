@@ -89,6 +89,19 @@ static int resolve_config(retain_engine *e, const retain_options *o, char *errbu
             if (rc)
                 return rc;
         }
+        if (o->version >= 3 && o->vfs) {
+            if (!sqlite3_vfs_find(o->vfs)) {
+                rt_format(errbuf, errsz,
+                          "options.vfs is \"%.64s\", which is not a registered SQLite VFS "
+                          "(register it with sqlite3_vfs_register first)",
+                          o->vfs);
+                return RETAIN_EINVAL;
+            }
+            if (!(c->vfs = rt_strdup(&e->alloc, o->vfs))) {
+                rt_format(errbuf, errsz, "out of memory");
+                return RETAIN_ENOMEM;
+            }
+        }
     }
     if (c->flags & ~(RETAIN_OPEN_READONLY | RETAIN_OPEN_AUTOLINK)) {
         rt_format(errbuf, errsz, "options.flags has unknown bits 0x%x",
@@ -121,6 +134,7 @@ static void engine_free(retain_engine *e)
     rt_free(&a, e->cfg.zoneinfo_dir);
     rt_free(&a, e->cfg.default_timezone);
     rt_free(&a, e->cfg.default_country);
+    rt_free(&a, e->cfg.vfs);
     rt_free(&a, e);
 }
 

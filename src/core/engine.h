@@ -34,6 +34,7 @@ typedef struct rt_config {
     int replenish_min_samples;
     int64_t replenish_fallback_cycle_ms;
     int64_t replenish_grace_ms;
+    char *vfs;  /* NULL: SQLite's default */
 } rt_config;
 
 struct retain_engine {

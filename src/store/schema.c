@@ -347,12 +347,14 @@ int rt_store_open(retain_engine *e, const char *path)
     int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
     flags |= (e->cfg.flags & RETAIN_OPEN_READONLY) ? SQLITE_OPEN_READONLY
                                                    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(path, &e->db, flags, NULL);
+    int rc = sqlite3_open_v2(path, &e->db, flags, e->cfg.vfs);
     if (rc != SQLITE_OK) {
-        rt_error(e, rc == SQLITE_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO,
-                 "cannot open database \"%s\": %s", path,
-                 e->db ? sqlite3_errmsg(e->db) : sqlite3_errstr(rc));
-        return e->errcode;
+        char doing[600];
+        rt_format(doing, sizeof doing, "cannot open database \"%.500s\"", path);
+        int code = rt_sqlerr(e, rc, doing);
+        if (code == RETAIN_EINTERNAL) /* whatever else keeps a file from opening */
+            e->errcode = code = RETAIN_EIO;
+        return code;
     }
     sqlite3_busy_timeout(e->db, e->cfg.busy_timeout_ms);
     sqlite3_extended_result_codes(e->db, 1);

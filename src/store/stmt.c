@@ -182,15 +182,20 @@ int rt_sqlerr(retain_engine *e, int src, const char *doing)
     switch (src & 0xFF) {
     case SQLITE_NOMEM: code = RETAIN_ENOMEM; break;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: code = RETAIN_EBUSY; break;
+    case SQLITE_LOCKED:
+    /* WAL: the shared-memory locks kept changing under repeated tries;
+     * SQLite's advice is to try again, as for a busy lock. */
+    case SQLITE_PROTOCOL: code = RETAIN_EBUSY; break;
     case SQLITE_CONSTRAINT: code = RETAIN_ECONSTRAINT; break;
     case SQLITE_READONLY: code = RETAIN_EMISUSE; break;
-    case SQLITE_FULL:
+    case SQLITE_FULL: code = RETAIN_EFULL; break;
     case SQLITE_IOERR:
+        /* A VFS that could not allocate reports SQLITE_IOERR_NOMEM. */
+        code = src == SQLITE_IOERR_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO;
+        break;
     case SQLITE_CANTOPEN:
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-    case SQLITE_PROTOCOL: code = RETAIN_EIO; break;
+    case SQLITE_NOTADB: code = RETAIN_EIO; break;
     case SQLITE_TOOBIG: code = RETAIN_ELIMIT; break;
     default: code = RETAIN_EINTERNAL; break;
     }

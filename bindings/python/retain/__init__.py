@@ -35,7 +35,8 @@ from ._convert import (EPOCH, Duration, Money, Time, currency_digits, from_minor
 from ._delivery import (Decision, DeliveryStats, Failed, Message, Messages, Outbox, OutboxEntry,
                         OutboxState, QueueResult, Receipt, Retry, Sent)
 from ._engine import (ConsentBook, Customers, Engine, Events, Orders, RowIterator, Shipments)
-from ._errors import (Busy, Conflict, ConstraintError, DatabaseIOError, Diagnostic, EngineClosed,
+from ._errors import (Busy, Conflict, ConstraintError, DatabaseIOError, Diagnostic, DiskFull,
+                      EngineClosed,
                       Error, InternalError, InvalidArgument, LimitExceeded, Misuse, NotFound,
                       OutOfMemory, ParseError, Unsupported, UserAbort, _make)
 from ._journeys import Journeys, Outlook, TickStats, Touchpoint
@@ -74,7 +75,7 @@ __all__ = [
     "OrderLine", "Shipment", "ShipmentEvent", "StatusChange",
     # errors
     "Error", "InvalidArgument", "NotFound", "Conflict", "ConstraintError", "OutOfMemory",
-    "DatabaseIOError", "Busy", "ParseError", "LimitExceeded", "Unsupported", "InternalError",
+    "DatabaseIOError", "DiskFull", "Busy", "ParseError", "LimitExceeded", "Unsupported", "InternalError",
     "UserAbort", "Misuse", "EngineClosed", "Diagnostic",
     # helpers
     "Time", "Money", "Duration", "EPOCH", "to_ms", "from_ms", "to_minor", "from_minor",

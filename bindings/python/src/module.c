@@ -110,6 +110,7 @@ static const struct { const char *name; int value; } int_constants[] = {
     { "EINTERNAL", RETAIN_EINTERNAL },
     { "EUSER", RETAIN_EUSER },
     { "EMISUSE", RETAIN_EMISUSE },
+    { "EFULL", RETAIN_EFULL },
     { "CONSENT_UNKNOWN", RETAIN_CONSENT_UNKNOWN },
     { "CONSENT_GRANTED", RETAIN_CONSENT_GRANTED },
     { "CONSENT_REVOKED", RETAIN_CONSENT_REVOKED },
