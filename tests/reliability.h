@@ -140,6 +140,10 @@ static inline int r_same_messages(const r_receiver *a, const r_receiver *b)
  * one (an operation that cleans up after itself); "" otherwise. */
 static char r_msg[1024];
 
+/* Host transactions that SQLite had to roll back as a whole (the library
+ * must say so in the failing call's message). */
+static long r_whole_rollbacks;
+
 static inline void r_copy_msg(const char *m)
 {
     snprintf(r_msg, sizeof r_msg, "%s", m);
@@ -244,9 +248,74 @@ static inline int r_op_host_tx(retain_engine *e, int i)
         /* The first error is what the caller sees; the rollback may say
          * EMISUSE when the failed commit already ended the transaction. */
         r_copy_msg(retain_errmsg(e));
+        r_whole_rollbacks += strstr(r_msg, "rolled back as a whole") != NULL;
         retain_rollback(e);
     }
     return rc;
+}
+
+/* Set by the suite: the database file, and a switch that holds injected
+ * failures off while an operation looks at what was committed. */
+static const char *r_db_path;
+static void (*r_pause)(int on);
+
+/* Whether order i is committed, seen through a connection of its own. */
+static inline int r_order_committed(int i)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM orders WHERE ext_id='o%d'", i);
+    sqlite3 *db = NULL;
+    int n = -1;
+    if (sqlite3_open_v2(r_db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+/* A host transaction that goes on after a call in it fails, as the API
+ * allows: the commit must then keep exactly the calls that succeeded, or,
+ * when SQLite rolled the whole transaction back, fail and keep none. */
+static inline int r_op_host_tx_continue(retain_engine *e, int i)
+{
+    (void)i;
+    int rc = retain_begin(e);
+    if (rc)
+        return rc;
+    int first = RETAIN_OK, ok[3];
+    for (int k = 0; k < 3; k++) {
+        int orc = r_order(e, R_ORDERS + 3 + k);
+        ok[k] = orc == RETAIN_OK;
+        if (orc && !first) {
+            first = orc;
+            r_copy_msg(retain_errmsg(e));
+        }
+    }
+    int crc = retain_commit(e);
+    if (crc != RETAIN_OK) {
+        if (!first) {
+            first = crc;
+            r_copy_msg(retain_errmsg(e));
+        }
+        retain_rollback(e);
+    }
+    if (r_pause)
+        r_pause(1);
+    for (int k = 0; k < 3; k++) {
+        int want = crc == RETAIN_OK && ok[k];
+        int got = r_order_committed(R_ORDERS + 3 + k);
+        if (got != want)
+            T_FAIL("host transaction: order o%d committed %d times, expected %d (call %s, "
+                   "commit %d: %s)",
+                   R_ORDERS + 3 + k, got, want, ok[k] ? "succeeded" : "failed", crc, r_msg);
+    }
+    if (r_pause)
+        r_pause(0);
+    return first;
 }
 
 static inline int r_op_journey(retain_engine *e, int i)
@@ -281,6 +350,13 @@ static inline int r_op_tick(retain_engine *e, int i)
 {
     retain_tick_stats st;
     return retain_engine_tick(e, r_ticks[i], &st);
+}
+
+static inline int r_op_flush(retain_engine *e, int i)
+{
+    (void)i;
+    retain_tick_stats st;
+    return retain_engine_tick(e, R_FLUSH_AT, &st);
 }
 
 static inline int r_op_refresh(retain_engine *e, int i)
@@ -320,6 +396,7 @@ static inline int r_ingest_ops(r_op *ops)
             ops[n++] = (r_op){ "delivered", r_op_shipment_status, 2 * i + 1 };
     }
     ops[n++] = (r_op){ "host_tx", r_op_host_tx, 0 };
+    ops[n++] = (r_op){ "host_tx_continue", r_op_host_tx_continue, 0 };
     return n;
 }
 

@@ -22,12 +22,10 @@
  * more spread up to the end of the phase; the long form (RETAIN_LONG=1,
  * meson -Dlong_tests=true) sweeps every N.
  */
-#include "reliability.h"
+#include "sweep.h"
 
-#include <limits.h>
-
-#define FAST_DENSE 120
-#define FAST_SPARSE 120
+#define FAST_DENSE 50
+#define FAST_SPARSE 50
 
 /* ---- one failing counter for every allocator ---------------------------- */
 
@@ -62,6 +60,19 @@ static void arm(long n, int persistent)
 }
 
 static void disarm(void) { F.fail_at = 0; }
+
+/* Hold injection off (on = 1) and resume it, for looks at the file made
+ * in the middle of an operation. */
+static long paused_at;
+static void pause_faults(int on)
+{
+    if (on) {
+        paused_at = F.fail_at;
+        F.fail_at = 0;
+    } else {
+        F.fail_at = paused_at;
+    }
+}
 
 /* A size header in front of each block, for SQLite's xSize. */
 #define HDR 16
@@ -187,202 +198,12 @@ static int op_fit(retain_engine *e, int i)
     return rc;
 }
 
-/* ---- phases --------------------------------------------------------------- */
+/* ---- the injector ------------------------------------------------------- */
 
-typedef enum base_kind { B_NONE, B_SCHEMA, B_JOURNEY, B_INGESTED } base_kind;
-
-typedef struct phase {
-    const char *name;
-    base_kind base;
-    int open;       /* the engine open is what is swept */
-    int transport;  /* register a transport first (swept too) and flush at the end */
-    r_op ops[64];
-    int nops;
-    char ref[4096]; /* fingerprint of the run without failures */
-    r_receiver ref_rcv;
-    long total;     /* allocations of the phase in that run */
-} phase;
-
-static char BASE[4][512];
-static char WORK[512];
-
-typedef struct outcome {
-    int injected; /* a failure was met */
-    int failed;   /* a call returned an error */
-    int bad;      /* wrong code, leak, inconsistency, unusable engine */
-} outcome;
-
-static int open_plain(retain_engine **e, const char *path)
-{
-    retain_options o = counted_options();
-    char err[512];
-    int rc = retain_engine_open_ex(e, path, &o, err, sizeof err);
-    if (rc)
-        T_FAIL("opening %s: %s", path, err);
-    return rc;
-}
-
-static int check_failure(const char *ctx, const char *what, int rc, const char *msg)
-{
-    if (rc == RETAIN_ENOMEM && msg && strstr(msg, "out of memory"))
-        return 0;
-    T_FAIL("%s: %s returned %d (%s) with message \"%s\"; expected RETAIN_ENOMEM, "
-           "\"out of memory\"",
-           ctx, what, rc, retain_errstr(rc), msg ? msg : "(null)");
-    return 1;
-}
-
-/* One run with the Nth allocation failing (n = LONG_MAX: none). */
-static outcome run(phase *p, long n, int persistent)
-{
-    outcome out = { 0, 0, 0 };
-    char ctx[160];
-    snprintf(ctx, sizeof ctx, "%s %s N=%ld", p->name, persistent ? "persistent" : "transient", n);
-    r_copy(p->base == B_NONE ? NULL : BASE[p->base], WORK);
-    r_receiver rcv;
-    memset(&rcv, 0, sizeof rcv);
-    long live0 = F.live;
-    retain_engine *e = NULL;
-    int bad0 = t_failed;
-    if (p->open) {
-        retain_options o = counted_options();
-        char err[512] = "";
-        e = (retain_engine *)&F;
-        arm(n, persistent);
-        int rc = retain_engine_open_ex(&e, WORK, &o, err, sizeof err);
-        disarm();
-        out.injected = F.injected > 0;
-        if (rc != RETAIN_OK) {
-            out.failed = 1;
-            check_failure(ctx, "retain_engine_open_ex", rc, err);
-            if (e != NULL)
-                T_FAIL("%s: failed open left *out set", ctx);
-            e = NULL;
-            if (F.live != live0)
-                T_FAIL("%s: failed open leaked %ld blocks", ctx, F.live - live0);
-            r_check_db(WORK, ctx);
-            /* The next open must finish what this one started. */
-            open_plain(&e, WORK);
-        }
-    } else if (open_plain(&e, WORK)) {
-        out.bad = 1;
-        return out;
-    }
-    if (e && p->transport && r_op_transport(e, &rcv))
-        T_FAIL("%s: registering the transport: %s", ctx, retain_errmsg(e));
-    if (e && !p->open)
-        arm(n, persistent);
-    for (int i = 0; e && i < p->nops; i++) {
-        r_msg[0] = '\0';
-        int rc = p->ops[i].fn(e, p->ops[i].arg);
-        if (rc == RETAIN_OK)
-            continue;
-        disarm();
-        out.failed = 1;
-        char what[64];
-        snprintf(what, sizeof what, "%s %d", p->ops[i].name, p->ops[i].arg);
-        check_failure(ctx, what, rc, r_msg[0] ? r_msg : retain_errmsg(e));
-        char ctx2[256];
-        snprintf(ctx2, sizeof ctx2, "%s, after %s failed", ctx, what);
-        r_check_db(WORK, ctx2);
-        /* the engine is usable: the same call now succeeds */
-        r_msg[0] = '\0';
-        rc = p->ops[i].fn(e, p->ops[i].arg);
-        if (rc != RETAIN_OK)
-            T_FAIL("%s: retrying %s: %d %s", ctx, what, rc,
-                   r_msg[0] ? r_msg : retain_errmsg(e));
-    }
-    if (!out.injected)
-        out.injected = F.injected > 0;
-    if (p->total < F.calls)
-        p->total = F.calls;
-    disarm();
-    if (e && p->transport) {
-        retain_tick_stats st;
-        int rc = retain_engine_tick(e, R_FLUSH_AT, &st);
-        if (rc)
-            T_FAIL("%s: flush tick: %s", ctx, retain_errmsg(e));
-    }
-    retain_engine_close(e);
-    if (F.live != live0)
-        T_FAIL("%s: %ld blocks leaked", ctx, F.live - live0);
-    r_check_db(WORK, ctx);
-    char fp[4096];
-    r_fingerprint(WORK, fp, sizeof fp);
-    if (n == LONG_MAX) {
-        snprintf(p->ref, sizeof p->ref, "%s", fp);
-        p->ref_rcv = rcv;
-    } else {
-        if (strcmp(fp, p->ref) != 0)
-            T_FAIL("%s: the database differs from the run without failures:\n  got  %s\n"
-                   "  want %s",
-                   ctx, fp, p->ref);
-        if (p->transport && !r_same_messages(&rcv, &p->ref_rcv))
-            T_FAIL("%s: the transport received %d distinct messages, %d without failures",
-                   ctx, rcv.distinct, p->ref_rcv.distinct);
-    }
-    if (rcv.conflicts)
-        T_FAIL("%s: %d idempotency keys came with different content", ctx, rcv.conflicts);
-    out.bad = t_failed != bad0;
-    return out;
-}
-
-/* Sweep one phase in one mode; prints the counts. */
-static void sweep(phase *p, int persistent, int exhaustive, long *runs_total)
-{
-    long runs = 0, failed = 0, absorbed = 0, bad = 0, last = 0;
-    long step = 1;
-    if (!exhaustive && p->total > FAST_DENSE)
-        step = (p->total - FAST_DENSE) / FAST_SPARSE + 1;
-    for (long n = 1;; ) {
-        outcome o = run(p, n, persistent);
-        runs++;
-        last = n;
-        failed += o.failed;
-        absorbed += o.injected && !o.failed;
-        bad += o.bad;
-        if (!o.injected)
-            break; /* the phase got through: N is past its last allocation */
-        if (bad > 20) {
-            T_FAIL("%s: stopping the sweep after %ld bad runs", p->name, bad);
-            break;
-        }
-        if (n < FAST_DENSE || exhaustive)
-            n++;
-        else if (n < p->total && n + step > p->total)
-            n = p->total; /* always try the very last allocation */
-        else
-            n += step;
-    }
-    printf("oom %-14s %-10s allocations %6ld  runs %5ld  N up to %6ld  failed %5ld"
-           "  absorbed %4ld  bad %ld\n",
-           p->name, persistent ? "persistent" : "transient", p->total, runs, last, failed,
-           absorbed, bad);
-    fflush(stdout);
-    *runs_total += runs;
-    if (!bad)
-        t_passed++;
-}
-
-static void build_base(base_kind k)
-{
-    r_path(BASE[k], sizeof BASE[k], "oom", k == B_SCHEMA ? "schema" : k == B_JOURNEY ? "journey"
-                                                                                    : "ingested");
-    r_rmdb(BASE[k]);
-    retain_engine *e = NULL;
-    if (open_plain(&e, BASE[k]))
-        exit(1);
-    if (k >= B_JOURNEY)
-        CHECK_OK(e, r_op_journey(e, 0));
-    if (k >= B_INGESTED) {
-        r_op ops[64];
-        int n = r_ingest_ops(ops);
-        for (int i = 0; i < n; i++)
-            CHECK_OK(e, ops[i].fn(e, ops[i].arg));
-    }
-    retain_engine_close(e);
-    r_check_db(BASE[k], BASE[k]);
-}
+static void inj_arm(long n, int persistent) { arm(n, persistent); }
+static long inj_injected(void) { return F.injected; }
+static long inj_counted(void) { return F.calls; }
+static long inj_live(void) { return F.live; }
 
 int main(void)
 {
@@ -395,55 +216,42 @@ int main(void)
         fprintf(stderr, "cannot install the counting allocator in SQLite\n");
         return 1;
     }
+    r_injector inj = { "allocation", inj_arm, disarm, inj_injected, inj_counted, inj_live,
+                       RETAIN_ENOMEM, "out of memory", 0, counted_options() };
     int exhaustive = r_long();
-    r_path(WORK, sizeof WORK, "oom", "work");
-    build_base(B_SCHEMA);
-    build_base(B_JOURNEY);
-    build_base(B_INGESTED);
+    r_pause = pause_faults;
+    r_build_bases("oom", &inj);
 
-    static phase phases[8];
-    int np = 0;
-    phases[np++] = (phase){ .name = "open_new", .base = B_NONE, .open = 1 };
-    phases[np++] = (phase){ .name = "open_existing", .base = B_INGESTED, .open = 1 };
-    phase *ingest = &phases[np++];
-    *ingest = (phase){ .name = "ingest", .base = B_JOURNEY };
-    ingest->nops = r_ingest_ops(ingest->ops);
-    phase *rule = &phases[np++];
-    *rule = (phase){ .name = "rule_compile", .base = B_SCHEMA };
+    static r_phase phases[10];
+    int np = r_common_phases(phases);
+    r_phase *p = &phases[np++];
+    *p = (r_phase){ .name = "rule_compile", .base = R_SCHEMA };
     for (int i = 0; i < (int)(sizeof rules / sizeof rules[0]); i++)
-        rule->ops[rule->nops++] = (r_op){ "rule", op_rule, i };
-    phase *jl = &phases[np++];
-    *jl = (phase){ .name = "journey_load", .base = B_SCHEMA };
-    jl->ops[jl->nops++] = (r_op){ "journey", r_op_journey, 0 };
-    phase *tick = &phases[np++];
-    *tick = (phase){ .name = "tick", .base = B_INGESTED, .transport = 1 };
-    for (int i = 0; i < R_TICKS; i++)
-        tick->ops[tick->nops++] = (r_op){ "tick", r_op_tick, i };
-    phase *model = &phases[np++];
-    *model = (phase){ .name = "model_fit", .base = B_INGESTED };
-    model->ops[model->nops++] = (r_op){ "fit", op_fit, 0 };
-    model->ops[model->nops++] = (r_op){ "fit", op_fit, 1 };
-    model->ops[model->nops++] = (r_op){ "refresh", r_op_refresh, 0 };
+        p->ops[p->nops++] = (r_op){ "rule", op_rule, i };
+    p = &phases[np++];
+    *p = (r_phase){ .name = "model_fit", .base = R_INGESTED };
+    p->ops[p->nops++] = (r_op){ "fit", op_fit, 0 };
+    p->ops[p->nops++] = (r_op){ "fit", op_fit, 1 };
+    p->ops[p->nops++] = (r_op){ "refresh", r_op_refresh, 0 };
 
-    const char *only = getenv("RETAIN_OOM_PHASE");
+    const char *only = getenv("RETAIN_OOM_PHASE"); /* debugging: one phase */
+    const char *one = getenv("RETAIN_OOM_N");      /* debugging: one run */
     long runs = 0;
     for (int i = 0; i < np; i++) {
-        phase *p = &phases[i];
+        p = &phases[i];
         if (only && *only && strcmp(only, p->name) != 0)
             continue;
-        outcome ref = run(p, LONG_MAX, 0);
-        if (ref.failed || ref.bad) {
-            T_FAIL("%s: the run without failures failed", p->name);
+        if (one && *one) {
+            r_run(&inj, p, LONG_MAX, 0);
+            r_run(&inj, p, atol(one), getenv("RETAIN_OOM_PERSISTENT") != NULL);
             continue;
         }
-        if (p->transport && p->ref_rcv.distinct == 0)
-            T_FAIL("%s: the run without failures sent nothing", p->name);
-        sweep(p, 0, exhaustive, &runs);
-        sweep(p, 1, exhaustive, &runs);
+        r_sweep("oom", &inj, p, 0, exhaustive, FAST_DENSE, FAST_SPARSE, &runs);
+        r_sweep("oom", &inj, p, 1, exhaustive, FAST_DENSE, FAST_SPARSE, &runs);
     }
-    printf("oom: %ld runs, %s form\n", runs, exhaustive ? "long" : "fast");
-    for (int k = B_SCHEMA; k <= B_INGESTED; k++)
-        r_rmdb(BASE[k]);
-    r_rmdb(WORK);
+    printf("oom: %ld runs, %s form; %ld host transactions rolled back as a whole\n", runs,
+           exhaustive ? "long" : "fast", r_whole_rollbacks);
+    r_remove_bases();
+    CHECK_INT(F.live, 0);
     return t_report("oom");
 }
