@@ -87,6 +87,7 @@ typedef struct r_receiver {
     int conflicts; /* same key, different content */
     char keys[256][65];
     uint64_t hash[256];
+    char payload[256][1024]; /* the start of each, for failure reports */
 } r_receiver;
 
 static inline uint64_t r_fnv(uint64_t h, const char *s)
@@ -113,6 +114,8 @@ static inline int r_send(const retain_message *m, retain_send_result *res, void 
         }
     if (r->distinct < 256) {
         snprintf(r->keys[r->distinct], sizeof r->keys[0], "%s", m->idempotency_key);
+        snprintf(r->payload[r->distinct], sizeof r->payload[0], "%s %s",
+                 m->recipient ? m->recipient : "-", m->payload_json ? m->payload_json : "-");
         r->hash[r->distinct++] = h;
     }
     snprintf(res->provider_id, sizeof res->provider_id, "p-%lld", (long long)m->id);
@@ -161,13 +164,16 @@ static inline int r_op_customer(retain_engine *e, int i)
     c.email = email;
     c.phone = "+14155550100";
     c.name = "Ada Lovelace";
-    c.timezone = i % 2 ? "America/New_York" : "Europe/Berlin";
+    static const char *const zones[] = { "Europe/Berlin", "America/New_York", "Asia/Tokyo" };
+    c.timezone = zones[i % 3];
     c.locale = "en-US";
     c.attrs_json = "{\"tier\":\"gold\",\"tags\":[\"a\",\"b\"]}";
     c.at = R_T0 - 30 * R_DAY;
     int rc = retain_customer_upsert(e, &c);
     if (rc == RETAIN_OK)
         rc = retain_consent_set(e, id, "email", "all", RETAIN_CONSENT_GRANTED, c.at, "signup");
+    if (rc == RETAIN_OK)
+        rc = retain_consent_set(e, id, "sms", "all", RETAIN_CONSENT_GRANTED, c.at, "signup");
     return rc;
 }
 
@@ -318,12 +324,14 @@ static inline int r_op_host_tx_continue(retain_engine *e, int i)
     return first;
 }
 
+/* Journey 0: examples/journeys/post-purchase.yaml (email); journey 1:
+ * tests/data/journey-sms-morning.yaml (an SMS at 09:00 local time). */
 static inline int r_op_journey(retain_engine *e, int i)
 {
-    (void)i;
-    const char *dir = getenv("RETAIN_EXAMPLES");
+    const char *dir = getenv(i ? "RETAIN_TEST_DATA" : "RETAIN_EXAMPLES");
     char path[512];
-    snprintf(path, sizeof path, "%s/journeys/post-purchase.yaml", dir ? dir : "examples");
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : i ? "tests/data" : "examples",
+             i ? "journey-sms-morning.yaml" : "journeys/post-purchase.yaml");
     retain_diag d[4];
     size_t nd = 0;
     return retain_journeys_load_file(e, path, R_T0 - 40 * R_DAY, d, 4, &nd);
@@ -331,12 +339,17 @@ static inline int r_op_journey(retain_engine *e, int i)
 
 static inline int r_op_transport(retain_engine *e, r_receiver *rcv)
 {
-    retain_transport t = RETAIN_TRANSPORT_INIT;
-    t.channel = "email";
-    t.send = r_send;
-    t.userdata = rcv;
-    t.batch = 4;
-    return retain_transport_register(e, &t);
+    static const char *const channels[] = { "email", "sms" };
+    int rc = RETAIN_OK;
+    for (int i = 0; i < 2 && rc == RETAIN_OK; i++) {
+        retain_transport t = RETAIN_TRANSPORT_INIT;
+        t.channel = channels[i];
+        t.send = r_send;
+        t.userdata = rcv;
+        t.batch = 4;
+        rc = retain_transport_register(e, &t);
+    }
+    return rc;
 }
 
 /* Tick times: confirmations, shipping, tips, the 5-day wait, feedback. */
@@ -357,6 +370,32 @@ static inline int r_op_flush(retain_engine *e, int i)
     (void)i;
     retain_tick_stats st;
     return retain_engine_tick(e, R_FLUSH_AT, &st);
+}
+
+/* An SMS the host queues for customer i at 2024-02-14 14:00 UTC: 15:00 in
+ * Berlin, 09:00 in New York, but 23:00 in Tokyo, in the quiet hours
+ * (21:00-08:00) that would not apply in UTC. */
+#define R_QUEUE_AT (R_T0 - 19 * R_DAY + 4 * R_HOUR)
+
+static inline int r_op_queue(retain_engine *e, int i)
+{
+    char cust[16], hid[16];
+    snprintf(cust, sizeof cust, "c%d", i);
+    snprintf(hid, sizeof hid, "q%d", i);
+    retain_message_spec m = RETAIN_MESSAGE_SPEC_INIT;
+    m.host_id = hid;
+    m.customer_id = cust;
+    m.channel = "sms";
+    m.category = "transactional";
+    m.template_id = "pickup_ready";
+    retain_queue_result res;
+    return retain_message_queue(&res, e, &m, R_QUEUE_AT);
+}
+
+static inline int r_op_tick_at(retain_engine *e, int i)
+{
+    retain_tick_stats st;
+    return retain_engine_tick(e, R_T0 + (int64_t)i * R_HOUR, &st);
 }
 
 static inline int r_op_refresh(retain_engine *e, int i)
@@ -539,11 +578,15 @@ static inline void r_fingerprint(const char *path, char *out, size_t size)
         " || ' ' || (SELECT count(*) FROM journey_step_log)"
         " || ' p' || (SELECT count(*) FROM customer WHERE p_alive IS NOT NULL)"
         " || ' i:' || coalesce((SELECT group_concat(x, ',') FROM (SELECT c.ext_id || '/'"
-        "    || i.journey || '/' || i.state || '/' || coalesce(i.step, '') AS x"
+        "    || i.journey || '/' || i.state || '/' || coalesce(i.step, '') || '@'"
+        "    || coalesce(i.due_at, '') AS x"
         "    FROM journey_instance i JOIN customer c ON c.id=i.customer"
         "    ORDER BY c.ext_id, i.entered_at, i.order_id)), '')"
         " || ' m:' || coalesce((SELECT group_concat(x, ',') FROM (SELECT substr(idem_key,1,8)"
-        "    || '/' || state AS x FROM outbox ORDER BY idem_key)), '')";
+        "    || '/' || state || '@' || due_at AS x FROM outbox ORDER BY idem_key)), '')"
+        " || ' d:' || coalesce((SELECT group_concat(x, ',') FROM (SELECT DISTINCT"
+        "    substr(idem_key,1,8) || '/' || stage || '/' || decision || '@' || coalesce(until, '')"
+        "    AS x FROM delivery_decision ORDER BY 1)), '')";
     out[0] = '\0';
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {

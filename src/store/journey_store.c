@@ -80,11 +80,9 @@ int js_def_each(retain_engine *e,
         return rt_sqlerr(e, src, "listing journeys");
     int rc = RETAIN_OK;
     while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = rt_col_text(st, 0), *source = rt_col_text(st, 2);
-        /* Both columns are NOT NULL: NULL is a failed conversion (no memory). */
-        if (!name || !source)
-            rc = rt_nomem(e);
-        else
+        const char *name, *source;
+        if ((rc = rt_col_str(e, st, 0, &name)) == RETAIN_OK &&
+            (rc = rt_col_str(e, st, 2, &source)) == RETAIN_OK)
             rc = fn(e, name, sqlite3_column_int(st, 1), source, ctx);
     }
     if (rc == RETAIN_OK && src != SQLITE_DONE)

@@ -335,6 +335,14 @@ const char *rt_col_text(sqlite3_stmt *st, int col)
     return (const char *)sqlite3_column_text(st, col);
 }
 
+int rt_col_str(retain_engine *e, sqlite3_stmt *st, int col, const char **out)
+{
+    *out = rt_col_text(st, col);
+    if (!*out && sqlite3_column_type(st, col) != SQLITE_NULL)
+        return rt_nomem(e);
+    return RETAIN_OK;
+}
+
 void rt_col_copy(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
     rt_copy(dst, size, rt_col_text(st, col));

@@ -74,6 +74,10 @@ int rt_identity_autolink(retain_engine *e, const char *new_id, const char *email
 
 /* Column text as a C string or NULL. */
 const char *rt_col_text(sqlite3_stmt *st, int col);
+/* Column text into *out (NULL for SQL NULL), or RETAIN_ENOMEM when SQLite
+ * could not allocate the text of a value that is not NULL: then
+ * rt_col_text gives NULL too, and taking that for SQL NULL loses data. */
+int rt_col_str(retain_engine *e, sqlite3_stmt *st, int col, const char **out);
 /* Column text copied into dst, truncated to size; SQL NULL gives "". */
 void rt_col_copy(char *dst, size_t size, sqlite3_stmt *st, int col);
 /* Column time, or INT64_MIN (RETAIN_TIME_NONE) for SQL NULL. */

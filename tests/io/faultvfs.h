@@ -44,6 +44,18 @@ static void fv_arm(fv_kind kind, long n, int persistent, int err)
 
 static void fv_disarm(void) { FV.fail_at = 0; }
 
+/* Hold faults off (on = 1) and resume them (0), keeping the count. */
+static void fv_pause(int on)
+{
+    static long held;
+    if (on) {
+        held = FV.fail_at;
+        FV.fail_at = 0;
+    } else {
+        FV.fail_at = held;
+    }
+}
+
 /* 0, or the code this call of `kind` must fail with. */
 static int fv_fail(fv_kind kind)
 {

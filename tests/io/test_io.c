@@ -57,6 +57,7 @@ static void test_passthrough(r_injector *inj)
     retain_engine *e = NULL;
     CHECK_OK(NULL, retain_engine_open(&e, plain, &o));
     CHECK_OK(e, r_op_journey(e, 0));
+    CHECK_OK(e, r_op_journey(e, 1));
     r_op ops[64];
     int n = r_ingest_ops(ops);
     for (int i = 0; i < n; i++)
@@ -108,7 +109,8 @@ int main(void)
         fprintf(stderr, "cannot register the faulty VFS\n");
         return 1;
     }
-    r_injector inj = { "", inj_arm, fv_disarm, inj_injected, inj_counted, NULL, 0, NULL, 1,
+    r_injector inj = { "", inj_arm, fv_disarm, fv_pause, inj_injected, inj_counted, NULL, 0,
+                       NULL, 1,
                        RETAIN_OPTIONS_INIT };
     inj.options.vfs = "faulty";
     inj.options.busy_timeout_ms = 1; /* a persistent lock gives up at once */

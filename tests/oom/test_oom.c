@@ -216,7 +216,8 @@ int main(void)
         fprintf(stderr, "cannot install the counting allocator in SQLite\n");
         return 1;
     }
-    r_injector inj = { "allocation", inj_arm, disarm, inj_injected, inj_counted, inj_live,
+    r_injector inj = { "allocation", inj_arm, disarm, pause_faults, inj_injected, inj_counted,
+                       inj_live,
                        RETAIN_ENOMEM, "out of memory", 0, counted_options() };
     int exhaustive = r_long();
     r_pause = pause_faults;
