@@ -49,7 +49,8 @@ typedef struct r_phase {
     r_base base;
     int open;       /* the engine open is what is swept */
     int transport;  /* register a transport before the operations */
-    long dense;     /* sweep every N up to this in the fast form (0: the suite's) */
+    long dense;     /* sweep every N up to this in the fast form, transient faults
+                       (0: the suite's) */
     r_op warm[4];   /* run without faults first (statements, journeys, a zone) */
     int nwarm;
     r_op ops[64];
@@ -225,8 +226,8 @@ static inline void r_sweep(const char *suite, const r_injector *inj, r_phase *p,
     }
     long runs = 0, failed = 0, absorbed = 0, bad = 0, last = 0;
     long step = 1;
-    if (p->dense)
-        dense = p->dense;
+    if (p->dense && !persistent)
+        dense = p->dense; /* a persistent fault fails the call anyway: a sample is enough */
     if (!exhaustive && p->total > dense)
         step = (p->total - dense) / sparse + 1;
     const char *from = getenv("RETAIN_SWEEP_FROM"); /* debugging: start later */

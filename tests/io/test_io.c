@@ -14,14 +14,14 @@
  * Faults stay armed while the engine closes, so the checkpoint at close
  * meets them too (that is where WAL mode syncs).
  *
- * Fast form: every N up to 30, then about 30 more; long form (RETAIN_LONG=1,
+ * Fast form: every N up to 20, then about 20 more; long form (RETAIN_LONG=1,
  * meson -Dlong_tests=true): every N.
  */
 #include "sweep.h"
 #include "faultvfs.h"
 
-#define FAST_DENSE 30
-#define FAST_SPARSE 30
+#define FAST_DENSE 20
+#define FAST_SPARSE 20
 
 static fv_kind cur_kind;
 static int cur_err;

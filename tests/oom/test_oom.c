@@ -24,8 +24,8 @@
  */
 #include "sweep.h"
 
-#define FAST_DENSE 50
-#define FAST_SPARSE 50
+#define FAST_DENSE 40
+#define FAST_SPARSE 40
 
 /* ---- one failing counter for every allocator ---------------------------- */
 
