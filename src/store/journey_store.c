@@ -203,8 +203,13 @@ static int read_many(retain_engine *e, sqlite3_stmt *st, js_inst *out, int cap, 
                      const char *doing)
 {
     int src, k = 0;
-    while (k < cap && (src = sqlite3_step(st)) == SQLITE_ROW)
+    while (k < cap && (src = sqlite3_step(st)) == SQLITE_ROW) {
         read_inst(st, &out[k++]);
+        if (rt_row_check(e)) { /* a lost step id would exit the instance */
+            sqlite3_reset(st);
+            return RETAIN_ENOMEM;
+        }
+    }
     if (k < cap && src != SQLITE_DONE) {
         sqlite3_reset(st);
         return rt_sqlerr(e, src, doing);
@@ -277,6 +282,11 @@ int js_inst_of_customer(retain_engine *e, int64_t customer, int64_t since, js_in
             arr = na;
         }
         read_inst(st, &arr[k++]);
+        if (rt_row_check(e)) {
+            sqlite3_reset(st);
+            rt_free(&e->alloc, arr);
+            return RETAIN_ENOMEM;
+        }
     }
     sqlite3_reset(st);
     if (src != SQLITE_DONE) {

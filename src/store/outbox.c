@@ -120,6 +120,9 @@ static int read_row(retain_engine *e, sqlite3_stmt *st, bool want_payload, ob_ro
     r->attempt_base = sqlite3_column_int(st, 23);
     rt_col_copy(r->order_ext, sizeof r->order_ext, st, 24);
     rt_col_copy(r->last_reason, sizeof r->last_reason, st, 25);
+    int rc = rt_row_check(e); /* an empty key or recipient must not go out */
+    if (rc)
+        return rc;
     if (want_payload) {
         r->payload = rt_strdup(&e->alloc, rt_col_text(st, 26));
         if (!r->payload)

@@ -337,10 +337,15 @@ const char *rt_col_text(sqlite3_stmt *st, int col)
 
 int rt_col_str(retain_engine *e, sqlite3_stmt *st, int col, const char **out)
 {
+    /* The type first: a failed conversion leaves the value NULL. */
+    bool null = sqlite3_column_type(st, col) == SQLITE_NULL;
     *out = rt_col_text(st, col);
-    if (!*out && sqlite3_column_type(st, col) != SQLITE_NULL)
-        return rt_nomem(e);
-    return RETAIN_OK;
+    return *out || null ? RETAIN_OK : rt_nomem(e);
+}
+
+int rt_row_check(retain_engine *e)
+{
+    return sqlite3_errcode(e->db) == SQLITE_NOMEM ? rt_nomem(e) : RETAIN_OK;
 }
 
 void rt_col_copy(char *dst, size_t size, sqlite3_stmt *st, int col)

@@ -78,6 +78,10 @@ const char *rt_col_text(sqlite3_stmt *st, int col);
  * could not allocate the text of a value that is not NULL: then
  * rt_col_text gives NULL too, and taking that for SQL NULL loses data. */
 int rt_col_str(retain_engine *e, sqlite3_stmt *st, int col, const char **out);
+/* After reading the columns of a row: RETAIN_ENOMEM when one of them could
+ * not be converted for want of memory (rt_col_copy then copied ""), else
+ * RETAIN_OK. SQLite records such a failure as the connection's error. */
+int rt_row_check(retain_engine *e);
 /* Column text copied into dst, truncated to size; SQL NULL gives "". */
 void rt_col_copy(char *dst, size_t size, sqlite3_stmt *st, int col);
 /* Column time, or INT64_MIN (RETAIN_TIME_NONE) for SQL NULL. */
