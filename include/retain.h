@@ -23,5 +23,6 @@
 #include "retain/shipping.h"
 #include "retain/replenish.h"
 #include "retain/recommend.h"
+#include "retain/report.h"
 
 #endif /* RETAIN_H */

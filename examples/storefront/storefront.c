@@ -96,9 +96,17 @@ static int history(retain_engine *e, const char *data)
     free(y);
     printf("BG/NBD on the first 39 weeks: r=%.3f alpha=%.3f a=%.3f b=%.3f (LL %.1f)\n",
            m.param.bgnbd.r, m.param.bgnbd.alpha, m.param.bgnbd.a, m.param.bgnbd.b, m.loglik);
-    printf("  repeat purchases in the next 39 weeks: predicted %.0f, actual %.0f\n\n", predicted,
+    printf("  repeat purchases in the next 39 weeks: predicted %.0f, actual %.0f\n", predicted,
            actual);
     retain_store_rfm_free(rfm);
+
+    /* the same history as one page, charts included (docs/report.md) */
+    retain_report_options ro = RETAIN_REPORT_OPTIONS_INIT;
+    ro.now = as_of + DAY;
+    ro.title = "Storefront demo: the CDNOW history";
+    if (retain_report_write(e, "storefront-report.html", &ro))
+        return fail(e, "report");
+    printf("  the report of this history is storefront-report.html\n\n");
     return 0;
 }
 

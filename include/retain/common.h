@@ -45,13 +45,14 @@ typedef enum retain_status {
     RETAIN_ECONSTRAINT = -4, /**< the change would break a rule of the data model */
     RETAIN_ENOMEM = -5,      /**< an allocation failed; nothing was changed */
     RETAIN_EIO = -6,         /**< the database file could not be read or written */
-    RETAIN_EBUSY = -7,       /**< another connection held a lock past the timeout */
+    RETAIN_EBUSY = -7,       /**< another connection held a lock past the timeout; retry later */
     RETAIN_EPARSE = -8,      /**< YAML or rule source is malformed; see retain_diag */
     RETAIN_ELIMIT = -9,      /**< a configured limit was exceeded */
     RETAIN_EUNSUPPORTED = -10, /**< not supported by this build or this database */
     RETAIN_EINTERNAL = -11,  /**< a bug in libretain: please report it */
     RETAIN_EUSER = -12,      /**< a host callback asked to stop */
     RETAIN_EMISUSE = -13,    /**< API called in the wrong state (e.g. commit without begin) */
+    RETAIN_EFULL = -14,      /**< the disk (or a quota) is full; nothing was changed; free space and retry */
     RETAIN_ROW = 100,        /**< an iterator produced a row */
     RETAIN_DONE = 101        /**< an iterator has no more rows */
 } retain_status;

@@ -17,7 +17,7 @@ extern "C" {
 
 typedef struct retain_engine retain_engine;
 
-#define RETAIN_OPTIONS_VERSION 2
+#define RETAIN_OPTIONS_VERSION 3
 
 /**
  * Options for retain_engine_open(). Start from RETAIN_OPTIONS_INIT and set
@@ -50,10 +50,16 @@ typedef struct retain_options {
     int replenish_min_samples;   /**< repurchase intervals needed to learn a cycle; default 5 */
     int64_t replenish_fallback_cycle_ms; /**< per-unit cycle without enough samples; 0: none */
     int64_t replenish_grace_ms;  /**< a reminder this overdue is dropped, not sent; default 7 days */
+    /* Version 3. */
+    /** Name of a SQLite VFS registered with sqlite3_vfs_register() to open
+     *  the database through (encryption, a fault injector, an in-memory or
+     *  remote store ...); NULL: SQLite's default VFS. The VFS must stay
+     *  registered while the engine is open. */
+    const char *vfs;
 } retain_options;
 
 #define RETAIN_OPTIONS_INIT { RETAIN_OPTIONS_VERSION, { 0, 0, 0, 0 }, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-                              0, 0, 0, 0, 0 }
+                              0, 0, 0, 0, 0, 0 }
 
 /** Open read-only: every call that writes returns RETAIN_EMISUSE. */
 #define RETAIN_OPEN_READONLY 0x1u

@@ -89,6 +89,19 @@ static int resolve_config(retain_engine *e, const retain_options *o, char *errbu
             if (rc)
                 return rc;
         }
+        if (o->version >= 3 && o->vfs) {
+            if (!sqlite3_vfs_find(o->vfs)) {
+                rt_format(errbuf, errsz,
+                          "options.vfs is \"%.64s\", which is not a registered SQLite VFS "
+                          "(register it with sqlite3_vfs_register first)",
+                          o->vfs);
+                return RETAIN_EINVAL;
+            }
+            if (!(c->vfs = rt_strdup(&e->alloc, o->vfs))) {
+                rt_format(errbuf, errsz, "out of memory");
+                return RETAIN_ENOMEM;
+            }
+        }
     }
     if (c->flags & ~(RETAIN_OPEN_READONLY | RETAIN_OPEN_AUTOLINK)) {
         rt_format(errbuf, errsz, "options.flags has unknown bits 0x%x",
@@ -122,6 +135,7 @@ static void engine_free(retain_engine *e)
     rt_free(&a, e->cfg.zoneinfo_dir);
     rt_free(&a, e->cfg.default_timezone);
     rt_free(&a, e->cfg.default_country);
+    rt_free(&a, e->cfg.vfs);
     rt_free(&a, e);
 }
 
@@ -204,9 +218,11 @@ int retain_begin(retain_engine *e)
     int rc = rt_check_writable(e);
     if (rc)
         return rc;
-    rc = rt_exec(e, "BEGIN IMMEDIATE");
-    if (rc == RETAIN_OK)
+    rc = rt_exec(e, rt_sql_begin);
+    if (rc == RETAIN_OK) {
         e->in_host_tx = true;
+        e->host_tx_lost = 0;
+    }
     return rc;
 }
 
@@ -215,7 +231,16 @@ int retain_commit(retain_engine *e)
     RT_ENGINE_GUARD(e);
     if (!e->in_host_tx)
         return rt_error(e, RETAIN_EMISUSE, "retain_commit: no transaction is open");
-    int rc = rt_exec(e, "COMMIT");
+    if (e->host_tx_lost) {
+        int code = e->host_tx_lost;
+        e->in_host_tx = false;
+        e->host_tx_lost = 0;
+        return rt_error(e, code,
+                        "retain_commit: an earlier error (%s) rolled back the whole "
+                        "transaction; nothing was committed",
+                        retain_errstr(code));
+    }
+    int rc = rt_exec(e, rt_sql_commit);
     if (rc == RETAIN_OK || sqlite3_get_autocommit(e->db))
         e->in_host_tx = false;
     return rc;
@@ -226,9 +251,12 @@ int retain_rollback(retain_engine *e)
     RT_ENGINE_GUARD(e);
     if (!e->in_host_tx)
         return rt_error(e, RETAIN_EMISUSE, "retain_rollback: no transaction is open");
-    int rc = rt_exec(e, "ROLLBACK");
     e->in_host_tx = false;
-    return rc;
+    if (e->host_tx_lost || sqlite3_get_autocommit(e->db)) {
+        e->host_tx_lost = 0;
+        return RETAIN_OK; /* already rolled back */
+    }
+    return rt_exec(e, rt_sql_rollback);
 }
 
 void retain_free(retain_engine *e, void *ptr)

@@ -34,6 +34,7 @@ typedef struct rt_config {
     int replenish_min_samples;
     int64_t replenish_fallback_cycle_ms;
     int64_t replenish_grace_ms;
+    char *vfs;  /* NULL: SQLite's default */
 } rt_config;
 
 struct retain_engine {
@@ -50,6 +51,7 @@ struct retain_engine {
     bool in_host_tx;     /* retain_begin() is active */
     bool in_callback;    /* a transport callback is running (src/dispatch) */
     int call_depth;      /* nesting of rt_tx_begin() within one public call */
+    int host_tx_lost;    /* the error that rolled back the host's whole transaction, or 0 */
     int errcode;
     char errmsg[1024];
 };

@@ -21,6 +21,7 @@ const char *retain_errstr(int code)
     case RETAIN_EINTERNAL: return "internal error";
     case RETAIN_EUSER: return "stopped by callback";
     case RETAIN_EMISUSE: return "API misuse";
+    case RETAIN_EFULL: return "disk full";
     case RETAIN_ROW: return "row";
     case RETAIN_DONE: return "done";
     default: return "unknown status code";

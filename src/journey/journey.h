@@ -164,7 +164,10 @@ int rt_journey_on_event(retain_engine *e, int64_t event_id, int64_t customer_key
 /* Deterministic bucket in [0, total) for split steps. */
 uint32_t jr_bucket(const char *customer_ext_id, const char *journey, uint32_t total);
 
-/* Next local minute-of-day boundary at or after `t` in `zone`. */
-int64_t jr_next_local_minute(retain_engine *e, const char *zone, int64_t t, int minute_of_day);
+/* Next local minute-of-day boundary at or after `t` in `zone` (the
+ * store's zone when `zone` is empty or unknown) into *out. RETAIN_ENOMEM
+ * when the zone cannot be loaded: another zone's time would be wrong. */
+int jr_next_local_minute(retain_engine *e, const char *zone, int64_t t, int minute_of_day,
+                         int64_t *out);
 
 #endif

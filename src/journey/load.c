@@ -19,7 +19,17 @@ typedef struct loader {
     retain_engine *e;
     jr_diags *d;
     rt_arena *ar; /* scratch for the tree; journeys use the engine allocator */
+    bool oom;     /* an allocation failed: the file is not judged, ENOMEM is returned */
 } loader;
+
+/* Note a failed allocation, so that it is not mistaken for an error in the
+ * file (a missing step id, an unchecked graph ...). */
+static void *track(loader *L, void *p)
+{
+    if (!p)
+        L->oom = true;
+    return p;
+}
 
 static void diag(loader *L, const yn *at, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -46,6 +56,10 @@ static void diag(loader *L, const yn *at, const char *fmt, ...)
 
 static void diag_copy(loader *L, const retain_diag *src)
 {
+    if (src->code == RETAIN_ENOMEM) {
+        L->oom = true;
+        return;
+    }
     if (L->d->count >= L->d->cap) {
         L->d->count++;
         return;
@@ -86,8 +100,7 @@ static void check_keys(loader *L, const yn *map, const char *what, const char *c
 
 static char *dup(loader *L, const char *s)
 {
-    char *d = rt_strdup(&L->e->alloc, s);
-    return d;
+    return s ? track(L, rt_strdup(&L->e->alloc, s)) : NULL;
 }
 
 static bool is_scalar(loader *L, const yn *n, const char *what)
@@ -158,7 +171,10 @@ static jr_cond *cond_of(loader *L, const yn *n, const char *what)
     jr_cond *c = NULL;
     retain_diag rd;
     memset(&rd, 0, sizeof rd);
-    if (jr_cond_compile(L->e, n->str, n->line, col, &c, &rd) != RETAIN_OK)
+    int rc = jr_cond_compile(L->e, n->str, n->line, col, &c, &rd);
+    if (rc == RETAIN_ENOMEM)
+        L->oom = true;
+    else if (rc != RETAIN_OK)
         diag_copy(L, &rd);
     return c;
 }
@@ -589,6 +605,7 @@ static void check_graph(loader *L, jr_journey *j, const yn *steps_node)
     char *seen = rt_calloc(&L->e->alloc, (size_t)n, 1);
     int *stack = rt_calloc(&L->e->alloc, (size_t)n * 4 + 8, sizeof(int));
     if (!seen || !stack) {
+        L->oom = true;
         rt_free(&L->e->alloc, seen);
         rt_free(&L->e->alloc, stack);
         return;
@@ -715,7 +732,7 @@ static jr_journey *load_journey(loader *L, const yn *m)
         if (v->type != YN_SEQ) {
             diag(L, v, "exit_when must be a list of { event: NAME, when: RULE }");
         } else if (v->n) {
-            j->exits = rt_calloc(&L->e->alloc, (size_t)v->n, sizeof(jr_exit));
+            j->exits = track(L, rt_calloc(&L->e->alloc, (size_t)v->n, sizeof(jr_exit)));
             for (int i = 0; j->exits && i < v->n; i++) {
                 const yn *x = v->items[i];
                 static const char *const keys[] = { "event", "when", NULL };
@@ -756,7 +773,7 @@ static jr_journey *load_journey(loader *L, const yn *m)
     if (sc && sc->type != YN_SEQ)
         diag(L, sc, "sales_channels must be a list like [amazon]");
     if (sc && sc->type == YN_SEQ && sc->n) {
-        j->sales_channels = rt_calloc(&L->e->alloc, (size_t)sc->n, sizeof(char *));
+        j->sales_channels = track(L, rt_calloc(&L->e->alloc, (size_t)sc->n, sizeof(char *)));
         for (int i = 0; j->sales_channels && i < sc->n; i++) {
             char *c = name_of(L, sc->items[i], "a sales channel");
             if (c)
@@ -772,7 +789,7 @@ static jr_journey *load_journey(loader *L, const yn *m)
         diag(L, v, "a journey has at most 256 steps; this one has %d", v->n);
         return j;
     }
-    j->steps = rt_calloc(&L->e->alloc, (size_t)v->n, sizeof(jr_step));
+    j->steps = track(L, rt_calloc(&L->e->alloc, (size_t)v->n, sizeof(jr_step)));
     if (!j->steps)
         return j;
     j->nsteps = v->n;
@@ -789,6 +806,8 @@ static jr_journey *load_journey(loader *L, const yn *m)
             if (j->steps[i].id && j->steps[k].id && !strcmp(j->steps[i].id, j->steps[k].id))
                 diag(L, v->items[i], "step id \"%s\" is used twice", j->steps[i].id);
     }
+    if (r.failed)
+        L->oom = true;
     resolve_refs(L, j, &r);
     rt_free(&L->e->alloc, r.items);
     /* A delay notice must never reach a customer who has the parcel. */
@@ -824,6 +843,8 @@ static jr_journey *load_journey(loader *L, const yn *m)
             if (ok == 0)
                 diag(L, v->items[k], "step \"%s\" can never be sent to %s orders: %s",
                      s->id ? s->id : "?", sc->items[c]->str, why);
+            else if (ok < 0 && L->e->errcode == RETAIN_ENOMEM)
+                L->oom = true;
             else if (ok < 0)
                 diag(L, v->items[k], "checking the %s marketplace policy: %s",
                      sc->items[c]->str, L->e->errmsg);
@@ -840,7 +861,7 @@ int jr_parse(retain_engine *e, const char *text, size_t len, jr_diags *d, jr_jou
     yn_doc *doc = NULL;
     retain_diag pd;
     int rc = yn_parse(e, text, len, &doc, &pd);
-    loader L = { e, d, NULL };
+    loader L = { e, d, NULL, false };
     if (rc == RETAIN_ENOMEM)
         return rt_nomem(e);
     if (rc) {
@@ -887,6 +908,8 @@ int jr_parse(retain_engine *e, const char *text, size_t len, jr_diags *d, jr_jou
     if (doc->ndocs == 0)
         diag(&L, NULL, "the file holds no journey");
     rt_object_free(doc);
+    if (rc == RETAIN_OK && L.oom)
+        rc = rt_nomem(e);
     if (rc == RETAIN_OK && d->count)
         rc = RETAIN_EPARSE;
     if (rc) {

@@ -40,7 +40,9 @@ static int predict(retain_engine *e, const js_inst *in, int64_t now, prediction 
             if (s->wait_until_min >= 0) {
                 char zone[65] = "";
                 js_customer_info(e, in->customer, NULL, 0, zone, sizeof zone);
-                t = jr_next_local_minute(e, zone, t, s->wait_until_min);
+                int rc = jr_next_local_minute(e, zone, t, s->wait_until_min, &t);
+                if (rc)
+                    return rc;
             }
             phase = 1;
         }

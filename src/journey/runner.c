@@ -56,22 +56,29 @@ uint32_t jr_bucket(const char *customer_ext_id, const char *journey, uint32_t to
     return total ? (uint32_t)(h % total) : 0;
 }
 
-int64_t jr_next_local_minute(retain_engine *e, const char *zone, int64_t t, int minute_of_day)
+int jr_next_local_minute(retain_engine *e, const char *zone, int64_t t, int minute_of_day,
+                         int64_t *out)
 {
     const rt_tz *z = NULL;
-    if (!zone || !*zone || rt_tz_get(e, zone, &z) != RETAIN_OK)
-        rt_tz_get(e, e->cfg.default_timezone, &z);
+    int rc = zone && *zone ? rt_tz_get(e, zone, &z) : RETAIN_ENOTFOUND;
+    if (rc != RETAIN_OK && rc != RETAIN_ENOMEM)
+        rc = rt_tz_get(e, e->cfg.default_timezone, &z);
+    if (rc == RETAIN_ENOMEM)
+        return rc;
     rt_clear_error(e);
+    *out = t;
     const int64_t day = 86400000;
     int64_t local = t + (z ? (int64_t)rt_tz_offset(z, t) * 1000 : 0);
     int64_t start = local - ((local % day) + day) % day;
     for (int i = 0; i < 3; i++) {
         int64_t cand_local = start + (int64_t)(i)*day + (int64_t)minute_of_day * 60000;
         int64_t utc = z ? rt_tz_local_to_utc(z, cand_local) : cand_local;
-        if (utc >= t)
-            return utc;
+        if (utc >= t) {
+            *out = utc;
+            break;
+        }
     }
-    return t;
+    return RETAIN_OK;
 }
 
 static void ctx_of(const js_inst *in, int64_t t, jr_ctx *c)
@@ -603,7 +610,7 @@ static int advance(retain_engine *e, js_inst *in, int64_t now, retain_tick_stats
             if (s->wait_ms > 0 || s->wait_until_min >= 0) {
                 int64_t target = t + s->wait_ms;
                 if (s->wait_until_min >= 0 && (rc = load_customer(e, in, &ac)) == RETAIN_OK)
-                    target = jr_next_local_minute(e, ac.zone, target, s->wait_until_min);
+                    rc = jr_next_local_minute(e, ac.zone, target, s->wait_until_min, &target);
                 if (rc)
                     return rc;
                 in->due_at = target;

@@ -213,20 +213,28 @@ static int64_t quiet_next(const rt_tz *z, int start, int end, int64_t t)
     return u > t ? u : t + 60000;
 }
 
-static const rt_tz *zone_of(retain_engine *e, const char *name, const char **used)
+static const rt_tz *zone_of(retain_engine *e, const char *name, const char **used, int *rc)
 {
-    /* An unknown zone is not an error here: fall back to the store's zone. */
+    /* An unknown zone is not an error here: fall back to the store's zone.
+     * Running out of memory while loading it is: quiet hours computed in
+     * another zone could let a message out in the customer's night. */
     int code = e->errcode;
     char msg[sizeof e->errmsg];
     memcpy(msg, e->errmsg, sizeof msg);
     const rt_tz *z = NULL;
     *used = "UTC";
-    if (name[0] && rt_tz_get(e, name, &z) == RETAIN_OK)
+    *rc = RETAIN_OK;
+    int zrc = name[0] ? rt_tz_get(e, name, &z) : RETAIN_ENOTFOUND;
+    if (zrc == RETAIN_OK)
         *used = name;
-    else if (rt_tz_get(e, e->cfg.default_timezone, &z) == RETAIN_OK)
+    else if (zrc != RETAIN_ENOMEM && (zrc = rt_tz_get(e, e->cfg.default_timezone, &z)) == RETAIN_OK)
         *used = e->cfg.default_timezone;
     else
         z = NULL;
+    if (zrc == RETAIN_ENOMEM) {
+        *rc = zrc;
+        return NULL;
+    }
     e->errcode = code;
     memcpy(e->errmsg, msg, sizeof msg);
     return z;
@@ -326,7 +334,10 @@ int rt_gate(retain_engine *e, const rt_gate_in *in, int64_t now, rt_gate_out *o)
         if (!strcmp(p->quiet[i].channel, in->channel))
             q = &p->quiet[i];
     const char *zone_name = NULL;
-    const rt_tz *z = q ? zone_of(e, c.zone, &zone_name) : NULL;
+    int zrc = RETAIN_OK;
+    const rt_tz *z = q ? zone_of(e, c.zone, &zone_name, &zrc) : NULL;
+    if (zrc)
+        return zrc;
     bool transactional = !strcmp(in->category, "transactional");
     for (int round = 0; round < 16; round++) {
         bool moved = false;

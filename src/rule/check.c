@@ -792,12 +792,15 @@ static int check_list(comp *c, int32_t i)
         has_float |= t == TF;
         has_money |= t == TM;
     }
-    for (int k = 0; k < n->b; k++) {
+    /* coerce() may grow the node array: no rt_node pointer survives it. */
+    const int count = n->b;
+    for (int k = 0; k < count; k++) {
         int32_t arg = c->args[N(c, i)->a + k];
-        rt_node *an = N(c, arg);
+        const rt_node *an = N(c, arg);
         int t = an->type;
+        const uint32_t pos = an->pos;
         if (t == TL)
-            return cerr(c, RETAIN_EPARSE, an->pos, "lists cannot contain lists");
+            return cerr(c, RETAIN_EPARSE, pos, "lists cannot contain lists");
         if (has_money && is_num_lit(an)) {
             to_money(c, arg);
             t = TM;
@@ -814,7 +817,7 @@ static int check_list(comp *c, int32_t i)
             elem = t;
         else if (elem != t) {
             char a[40], b[40];
-            return cerr(c, RETAIN_EPARSE, an->pos,
+            return cerr(c, RETAIN_EPARSE, pos,
                         "list elements must have one type: this is %s, the first was %s",
                         type_str(t, 0, a, sizeof a), type_str(elem, 0, b, sizeof b));
         }

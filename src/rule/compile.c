@@ -113,7 +113,10 @@ void rt_diag_at(retain_diag *d, int code, const char *src, size_t len, size_t po
             line++;
             line_start = i + 1;
         }
-    size_t line_end = line_start;
+    /* The line ends at the first break after pos: a lone '\r' before pos
+     * does not count as a line break above, so it must not end the line
+     * before pos here either. */
+    size_t line_end = pos;
     while (line_end < len && src[line_end] != '\n' && src[line_end] != '\r')
         line_end++;
     int col = (int)rt_utf8_len(src + line_start, pos - line_start) + 1;
@@ -261,6 +264,16 @@ static int fail(comp *c, retain_diag *diag)
     return code;
 }
 
+/* Out of memory before the compiler is set up: the diag says so too. */
+static int nomem(retain_engine *e, retain_diag *diag)
+{
+    if (diag) {
+        diag->code = RETAIN_ENOMEM;
+        rt_copy(diag->message, sizeof diag->message, "out of memory");
+    }
+    return rt_nomem(e);
+}
+
 int rt_rule_compile_at(retain_rule **out, retain_engine *e, const char *src, size_t len,
                        int line, int column, const retain_rule_options *opts, retain_diag *diag)
 {
@@ -298,14 +311,14 @@ int rt_rule_compile_at(retain_rule **out, retain_engine *e, const char *src, siz
 
     retain_rule *r = rt_calloc(&e->alloc, 1, sizeof *r);
     if (!r)
-        return rt_nomem(e);
+        return nomem(e, diag);
     r->alloc = e->alloc;
     rt_pool_init(&r->pool, &r->alloc);
     r->gctx = pcre2_general_context_create(rt_pcre_malloc, rt_pcre_free, &r->alloc);
     r->src = rt_pool_alloc(&r->pool, len + 1);
     if (!r->gctx || !r->src) {
         retain_rule_free(r);
-        return rt_nomem(e);
+        return nomem(e, diag);
     }
     if (len)
         memcpy(r->src, src, len);

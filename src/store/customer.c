@@ -81,7 +81,9 @@ static int validate(retain_engine *e, const retain_customer *c, contact *ct)
         const rt_tz *z;
         if ((rc = rt_check_text(e, "customer.timezone", c->timezone, 64)))
             return rc;
-        if ((rc = rt_tz_get(e, c->timezone, &z))) {
+        if ((rc = rt_tz_get(e, c->timezone, &z)) == RETAIN_ENOMEM) {
+            return rc;
+        } else if (rc) {
             char why[sizeof e->errmsg];
             rt_copy(why, sizeof why, e->errmsg); /* rt_error overwrites errmsg */
             return rt_error(e, RETAIN_EINVAL, "customer.timezone: %s", why);
@@ -174,7 +176,9 @@ static int read_revenue(retain_engine *e, int64_t key, rt_arena *ar, retain_cust
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, key);
-    size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+    if ((rc = rt_step(e, st, "counting revenue")) < 0)
+        return rc;
+    size_t n = rc == RETAIN_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     if (n == 0)
         return RETAIN_OK;

@@ -79,8 +79,12 @@ int js_def_each(retain_engine *e,
     if (src != SQLITE_OK)
         return rt_sqlerr(e, src, "listing journeys");
     int rc = RETAIN_OK;
-    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
-        rc = fn(e, rt_col_text(st, 0), sqlite3_column_int(st, 1), rt_col_text(st, 2), ctx);
+    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name, *source;
+        if ((rc = rt_col_str(e, st, 0, &name)) == RETAIN_OK &&
+            (rc = rt_col_str(e, st, 2, &source)) == RETAIN_OK)
+            rc = fn(e, name, sqlite3_column_int(st, 1), source, ctx);
+    }
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "listing journeys");
     sqlite3_finalize(st);
@@ -199,8 +203,13 @@ static int read_many(retain_engine *e, sqlite3_stmt *st, js_inst *out, int cap, 
                      const char *doing)
 {
     int src, k = 0;
-    while (k < cap && (src = sqlite3_step(st)) == SQLITE_ROW)
+    while (k < cap && (src = sqlite3_step(st)) == SQLITE_ROW) {
         read_inst(st, &out[k++]);
+        if (rt_row_check(e)) { /* a lost step id would exit the instance */
+            sqlite3_reset(st);
+            return RETAIN_ENOMEM;
+        }
+    }
     if (k < cap && src != SQLITE_DONE) {
         sqlite3_reset(st);
         return rt_sqlerr(e, src, doing);
@@ -273,6 +282,11 @@ int js_inst_of_customer(retain_engine *e, int64_t customer, int64_t since, js_in
             arr = na;
         }
         read_inst(st, &arr[k++]);
+        if (rt_row_check(e)) {
+            sqlite3_reset(st);
+            rt_free(&e->alloc, arr);
+            return RETAIN_ENOMEM;
+        }
     }
     sqlite3_reset(st);
     if (src != SQLITE_DONE) {
@@ -351,10 +365,10 @@ int js_order_channel(retain_engine *e, int64_t order_key, char *channel, size_t 
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, order_key);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if ((rc = rt_step(e, st, "reading the order's channel")) == RETAIN_ROW)
         rt_col_copy(channel, sz, st, 0);
     sqlite3_reset(st);
-    return RETAIN_OK;
+    return rc < 0 ? rc : RETAIN_OK;
 }
 
 int js_customer_patch_attrs(retain_engine *e, int64_t customer, const char *patch, int64_t at)

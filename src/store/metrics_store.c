@@ -11,11 +11,10 @@
 
 int rt_ms_read_begin(retain_engine *e, bool *began)
 {
-    static const char sql[] = "BEGIN";
     *began = false;
     if (e->in_host_tx || e->call_depth > 0 || !sqlite3_get_autocommit(e->db))
         return RETAIN_OK; /* the open transaction is the snapshot */
-    int rc = rt_exec(e, sql);
+    int rc = rt_read_begin(e);
     if (rc == RETAIN_OK)
         *began = true;
     return rc;
@@ -23,14 +22,13 @@ int rt_ms_read_begin(retain_engine *e, bool *began)
 
 int rt_ms_read_end(retain_engine *e, bool began, int rc)
 {
-    static const char sql[] = "COMMIT";
     if (!began)
         return rc;
     if (rc != RETAIN_OK) {
-        sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL); /* keeps the first error's message */
+        rt_tx_abort(e);
         return rc;
     }
-    return rt_exec(e, sql);
+    return rt_exec(e, rt_sql_commit);
 }
 
 void rt_ms_orders_free(rt_ms_orders *o)
@@ -138,6 +136,31 @@ int rt_ms_customer_ids(retain_engine *e, const int64_t *keys, size_t n, rt_arena
                     (long long)keys[i]);
 }
 
+/* Step st to the end, passing each row to row(); its non-zero return stops. */
+static int each_row(retain_engine *e, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
+                    void *ctx, const char *what)
+{
+    int rc = RETAIN_OK, src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW && !(rc = row(st, ctx)))
+        ;
+    sqlite3_reset(st);
+    if (rc)
+        return rc;
+    return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, what);
+}
+
+typedef struct conv_ctx {
+    rt_ms_conversion_fn fn;
+    void *ctx;
+} conv_ctx;
+
+static int conv_row(sqlite3_stmt *st, void *ctx)
+{
+    conv_ctx *c = ctx;
+    return c->fn(c->ctx, rt_col_text(st, 0), rt_col_text(st, 1), sqlite3_column_int64(st, 2),
+                 sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4));
+}
+
 int rt_ms_journey_conversion(retain_engine *e, const char *journey, int64_t since,
                              int64_t as_of, int64_t window, rt_ms_conversion_fn fn, void *ctx)
 {
@@ -161,15 +184,36 @@ int rt_ms_journey_conversion(retain_engine *e, const char *journey, int64_t sinc
     sqlite3_bind_int64(st, 2, since);
     sqlite3_bind_int64(st, 3, as_of);
     sqlite3_bind_int64(st, 4, window);
-    int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = fn(ctx, rt_col_text(st, 0), rt_col_text(st, 1), sqlite3_column_int64(st, 2),
-                sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4));
-        if (rc) {
-            sqlite3_reset(st);
-            return rc;
-        }
-    }
-    sqlite3_reset(st);
-    return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "reading journey conversion");
+    conv_ctx c = { fn, ctx };
+    return each_row(e, st, conv_row, &c, "reading journey conversion");
+}
+
+typedef struct step_ctx {
+    rt_ms_step_fn fn;
+    void *ctx;
+} step_ctx;
+
+static int step_row(sqlite3_stmt *st, void *ctx)
+{
+    step_ctx *c = ctx;
+    return c->fn(c->ctx, rt_col_text(st, 0), rt_col_text(st, 1), sqlite3_column_int64(st, 2));
+}
+
+int rt_ms_journey_steps(retain_engine *e, int64_t since, int64_t as_of, rt_ms_step_fn fn,
+                        void *ctx)
+{
+    static const char sql[] =
+        "SELECT i.journey, l.step, count(DISTINCT l.instance)"
+        " FROM journey_instance i JOIN journey_step_log l ON l.instance = i.id"
+        " WHERE i.entered_at >= ?1 AND i.entered_at <= ?2 AND l.at <= ?2"
+        "   AND l.kind NOT IN ('goal', 'exit', 'migrate')"
+        " GROUP BY i.journey, l.step ORDER BY i.journey, min(l.seq), l.step";
+    sqlite3_stmt *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, as_of);
+    step_ctx c = { fn, ctx };
+    return each_row(e, st, step_row, &c, "reading journey steps");
 }

@@ -46,4 +46,14 @@ typedef int (*rt_ms_conversion_fn)(void *ctx, const char *journey, const char *v
 int rt_ms_journey_conversion(retain_engine *e, const char *journey, int64_t since,
                              int64_t as_of, int64_t window, rt_ms_conversion_fn fn, void *ctx);
 
+/* How many of the journey instances entered in [since, as_of] reached each
+ * step by as_of (a step log row of any kind but goal, exit and migrate):
+ * fn is called once per (journey, step), ordered by journey then by the
+ * step's first position in the logs; a non-zero return stops the scan and
+ * is returned. */
+typedef int (*rt_ms_step_fn)(void *ctx, const char *journey, const char *step,
+                             int64_t instances);
+int rt_ms_journey_steps(retain_engine *e, int64_t since, int64_t as_of, rt_ms_step_fn fn,
+                        void *ctx);
+
 #endif

@@ -121,7 +121,9 @@ static int stats_apply(retain_engine *e, int64_t cust, const char *currency, int
         return rc;
     sqlite3_bind_int64(st, 1, cust);
     sqlite3_bind_text(st, 2, currency, -1, SQLITE_STATIC);
-    int64_t amount = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0, sum;
+    if ((rc = rt_step(e, st, "reading customer revenue")) < 0)
+        return rc;
+    int64_t amount = rc == RETAIN_ROW ? sqlite3_column_int64(st, 0) : 0, sum;
     sqlite3_reset(st);
     /* SQLite would turn an overflowing integer sum into a REAL: check here. */
     if (__builtin_add_overflow(amount, sign > 0 ? total : -total, &sum))
@@ -478,11 +480,12 @@ int rt_order_load(retain_engine *e, int64_t key, const char *ext_id, retain_orde
     size_t nl = 0, nh = 0;
     if (ok && (rc = rt_stmt(e, count_sql, &st)) == RETAIN_OK) {
         sqlite3_bind_int64(st, 1, key);
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        if ((rc = rt_step(e, st, "counting order lines")) == RETAIN_ROW) {
             nl = (size_t)sqlite3_column_int64(st, 0);
             nh = (size_t)sqlite3_column_int64(st, 1);
         }
         sqlite3_reset(st);
+        rc = rc < 0 ? rc : RETAIN_OK;
     }
     retain_order_line *lines = nl ? rt_arena_alloc(ar, nl * sizeof *lines) : NULL;
     retain_status_change *hist = nh ? rt_arena_alloc(ar, nh * sizeof *hist) : NULL;
@@ -491,7 +494,7 @@ int rt_order_load(retain_engine *e, int64_t key, const char *ext_id, retain_orde
     if (ok && rc == RETAIN_OK && nl && (rc = rt_stmt(e, lines_sql, &st)) == RETAIN_OK) {
         sqlite3_bind_int64(st, 1, key);
         size_t i = 0;
-        while (i < nl && sqlite3_step(st) == SQLITE_ROW) {
+        while (i < nl && (rc = rt_step(e, st, "reading order lines")) == RETAIN_ROW) {
             lines[i].sku = rt_arena_str(ar, rt_col_text(st, 0), &ok);
             lines[i].title = rt_arena_str(ar, rt_col_text(st, 1), &ok);
             lines[i].quantity = sqlite3_column_int64(st, 2);
@@ -499,18 +502,20 @@ int rt_order_load(retain_engine *e, int64_t key, const char *ext_id, retain_orde
             i++;
         }
         sqlite3_reset(st);
+        rc = rc < 0 ? rc : RETAIN_OK;
         o->lines = lines;
         o->lines_count = i;
     }
     if (ok && rc == RETAIN_OK && nh && (rc = rt_stmt(e, hist_sql, &st)) == RETAIN_OK) {
         sqlite3_bind_int64(st, 1, key);
         size_t i = 0;
-        while (i < nh && sqlite3_step(st) == SQLITE_ROW) {
+        while (i < nh && (rc = rt_step(e, st, "reading order history")) == RETAIN_ROW) {
             hist[i].status = rt_arena_str(ar, rt_col_text(st, 0), &ok);
             hist[i].at = sqlite3_column_int64(st, 1);
             i++;
         }
         sqlite3_reset(st);
+        rc = rc < 0 ? rc : RETAIN_OK;
         o->history = hist;
         o->history_count = i;
     }

@@ -120,6 +120,9 @@ static int read_row(retain_engine *e, sqlite3_stmt *st, bool want_payload, ob_ro
     r->attempt_base = sqlite3_column_int(st, 23);
     rt_col_copy(r->order_ext, sizeof r->order_ext, st, 24);
     rt_col_copy(r->last_reason, sizeof r->last_reason, st, 25);
+    int rc = rt_row_check(e); /* an empty key or recipient must not go out */
+    if (rc)
+        return rc;
     if (want_payload) {
         r->payload = rt_strdup(&e->alloc, rt_col_text(st, 26));
         if (!r->payload)
@@ -579,6 +582,8 @@ int ob_payload_build(retain_engine *e, const ob_payload_in *in, char **out)
             rc = rt_sqlerr(e, src, "reading order lines");
     }
     rt_buf_puts(&b, "],\"shipment\":");
+    if (has_shipment && (shipbuf.failed || !shipbuf.data) && !rc)
+        rc = rt_nomem(e); /* not "shipment": null in a message that goes out */
     rt_buf_puts(&b, has_shipment && shipbuf.data ? shipbuf.data : "null");
     rt_buf_free(&shipbuf);
     rt_buf_puts(&b, ",\"unsubscribe\":");
@@ -646,8 +651,12 @@ int ob_json_walk(retain_engine *e, const char *json, ob_json_fn fn, void *ctx)
     sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
     int src;
     while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *key = sqlite3_column_type(st, 1) == SQLITE_TEXT ? rt_col_text(st, 1) : NULL;
-        rc = fn(rt_col_text(st, 0), key, rt_col_text(st, 2), rt_col_text(st, 3), ctx);
+        const char *path, *key = NULL, *type, *atom;
+        if ((sqlite3_column_type(st, 1) == SQLITE_TEXT && (rc = rt_col_str(e, st, 1, &key))) ||
+            (rc = rt_col_str(e, st, 0, &path)) || (rc = rt_col_str(e, st, 2, &type)) ||
+            (rc = rt_col_str(e, st, 3, &atom)))
+            break;
+        rc = fn(path, key, type, atom, ctx);
     }
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "reading a message payload");

@@ -117,10 +117,10 @@ int rd_load_order(retain_engine *e, int64_t key, bool with_skus, rd_order *o)
     if ((rc = rt_stmt(e, skus, &st)))
         return rc;
     sqlite3_bind_int64(st, 1, key);
-    while (o->nskus < RD_MAX_SKUS && sqlite3_step(st) == SQLITE_ROW)
+    while (o->nskus < RD_MAX_SKUS && (rc = rt_step(e, st, "reading the order's SKUs")) == RETAIN_ROW)
         rt_col_copy(o->skus[o->nskus++], sizeof o->skus[0], st, 0);
     sqlite3_reset(st);
-    return RETAIN_OK;
+    return rc < 0 ? rc : RETAIN_OK;
 }
 
 int rd_load_shipment(retain_engine *e, int64_t key, int64_t order_key, rd_shipment *o)

@@ -400,12 +400,14 @@ int rt_store_open(retain_engine *e, const char *path)
     int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
     flags |= (e->cfg.flags & RETAIN_OPEN_READONLY) ? SQLITE_OPEN_READONLY
                                                    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(path, &e->db, flags, NULL);
+    int rc = sqlite3_open_v2(path, &e->db, flags, e->cfg.vfs);
     if (rc != SQLITE_OK) {
-        rt_error(e, rc == SQLITE_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO,
-                 "cannot open database \"%s\": %s", path,
-                 e->db ? sqlite3_errmsg(e->db) : sqlite3_errstr(rc));
-        return e->errcode;
+        char doing[600];
+        rt_format(doing, sizeof doing, "cannot open database \"%.500s\"", path);
+        int code = rt_sqlerr(e, rc, doing);
+        if (code == RETAIN_EINTERNAL) /* whatever else keeps a file from opening */
+            e->errcode = code = RETAIN_EIO;
+        return code;
     }
     sqlite3_busy_timeout(e->db, e->cfg.busy_timeout_ms);
     sqlite3_extended_result_codes(e->db, 1);
@@ -418,14 +420,22 @@ int rt_store_open(retain_engine *e, const char *path)
               e->cfg.cache_kib);
     rc = sqlite3_exec(e->db, pragmas, NULL, NULL, NULL);
     if (rc == SQLITE_OK && !memory && !(e->cfg.flags & RETAIN_OPEN_READONLY)) {
-        /* WAL lets readers and one writer proceed together across engines. */
-        sqlite3_stmt *st = NULL;
-        rc = sqlite3_prepare_v2(e->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-        if (rc == SQLITE_OK) {
-            rc = sqlite3_step(st);
-            rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+        /* WAL lets readers and one writer proceed together across engines.
+         * Switching a new file to WAL while another process does the same
+         * can fail with SQLITE_BUSY without SQLite's busy handler being
+         * asked (it would deadlock), so wait here, within the timeout. */
+        for (int waited = 0;; waited += 10) {
+            sqlite3_stmt *st = NULL;
+            rc = sqlite3_prepare_v2(e->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+            if (rc == SQLITE_OK) {
+                rc = sqlite3_step(st);
+                rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+            }
+            sqlite3_finalize(st);
+            if ((rc & 0xFF) != SQLITE_BUSY || waited >= e->cfg.busy_timeout_ms)
+                break;
+            sqlite3_sleep(10);
         }
-        sqlite3_finalize(st);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(e->db, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=16384", NULL, NULL, NULL);
     }
@@ -435,7 +445,9 @@ int rt_store_open(retain_engine *e, const char *path)
     rc = sqlite3_exec(e->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return rt_sqlerr(e, rc, "reading the database");
-    return migrate(e);
+    if ((rc = migrate(e)))
+        return rc;
+    return rt_tx_prepare(e);
 }
 
 int retain_engine_counts(retain_engine *e, retain_counts *out)

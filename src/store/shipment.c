@@ -205,7 +205,9 @@ static int load_history(retain_engine *e, int64_t skey, rt_arena *ar, retain_shi
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, skey);
-    size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+    if ((rc = rt_step(e, st, "counting shipment events")) < 0)
+        return rc;
+    size_t n = rc == RETAIN_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     if (n == 0)
         return RETAIN_OK;
@@ -217,7 +219,7 @@ static int load_history(retain_engine *e, int64_t skey, rt_arena *ar, retain_shi
     sqlite3_bind_int64(st, 1, skey);
     bool ok = true;
     size_t i = 0;
-    while (i < n && sqlite3_step(st) == SQLITE_ROW) {
+    while (i < n && (rc = rt_step(e, st, "reading shipment events")) == RETAIN_ROW) {
         h[i].status = rt_arena_str(ar, rt_col_text(st, 0), &ok);
         h[i].at = sqlite3_column_int64(st, 1);
         h[i].eta = rt_col_time(st, 2);
@@ -227,6 +229,8 @@ static int load_history(retain_engine *e, int64_t skey, rt_arena *ar, retain_shi
     sqlite3_reset(st);
     s->history = h;
     s->history_count = i;
+    if (rc < 0)
+        return rc;
     return ok ? RETAIN_OK : rt_nomem(e);
 }
 

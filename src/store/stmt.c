@@ -182,15 +182,20 @@ int rt_sqlerr(retain_engine *e, int src, const char *doing)
     switch (src & 0xFF) {
     case SQLITE_NOMEM: code = RETAIN_ENOMEM; break;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: code = RETAIN_EBUSY; break;
+    case SQLITE_LOCKED:
+    /* WAL: the shared-memory locks kept changing under repeated tries;
+     * SQLite's advice is to try again, as for a busy lock. */
+    case SQLITE_PROTOCOL: code = RETAIN_EBUSY; break;
     case SQLITE_CONSTRAINT: code = RETAIN_ECONSTRAINT; break;
     case SQLITE_READONLY: code = RETAIN_EMISUSE; break;
-    case SQLITE_FULL:
+    case SQLITE_FULL: code = RETAIN_EFULL; break;
     case SQLITE_IOERR:
+        /* A VFS that could not allocate reports SQLITE_IOERR_NOMEM. */
+        code = src == SQLITE_IOERR_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO;
+        break;
     case SQLITE_CANTOPEN:
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-    case SQLITE_PROTOCOL: code = RETAIN_EIO; break;
+    case SQLITE_NOTADB: code = RETAIN_EIO; break;
     case SQLITE_TOOBIG: code = RETAIN_ELIMIT; break;
     default: code = RETAIN_EINTERNAL; break;
     }
@@ -200,13 +205,62 @@ int rt_sqlerr(retain_engine *e, int src, const char *doing)
     return rt_error(e, code, "%s: %s", doing, detail);
 }
 
+/* The transaction statements, prepared when the engine opens (see
+ * rt_tx_prepare) so that ending a transaction never needs memory: a
+ * ROLLBACK that could not be prepared under memory pressure would leave
+ * the transaction open and every later call failing. */
+const char rt_sql_begin[] = "BEGIN IMMEDIATE";
+const char rt_sql_commit[] = "COMMIT";
+const char rt_sql_rollback[] = "ROLLBACK";
+static const char sql_begin_read[] = "BEGIN";
+static const char sql_savepoint[] = "SAVEPOINT rt_call";
+static const char sql_release[] = "RELEASE rt_call";
+static const char sql_rollback_to[] = "ROLLBACK TO rt_call";
+
+int rt_tx_prepare(retain_engine *e)
+{
+    static const char *const all[] = { rt_sql_begin, rt_sql_commit, rt_sql_rollback,
+                                       sql_begin_read, sql_savepoint, sql_release,
+                                       sql_rollback_to };
+    sqlite3_stmt *st;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        int rc = rt_stmt(e, all[i], &st);
+        if (rc)
+            return rc;
+    }
+    return RETAIN_OK;
+}
+
+int rt_read_begin(retain_engine *e)
+{
+    return rt_exec(e, sql_begin_read);
+}
+
+void rt_tx_abort(retain_engine *e)
+{
+    int code = e->errcode;
+    char msg[sizeof e->errmsg];
+    memcpy(msg, e->errmsg, sizeof msg);
+    if (!sqlite3_get_autocommit(e->db))
+        rt_exec(e, rt_sql_rollback);
+    e->errcode = code;
+    memcpy(e->errmsg, msg, sizeof msg);
+}
+
 int rt_tx_begin(retain_engine *e)
 {
-    if (e->call_depth++ > 0)
+    if (e->call_depth > 0) {
+        e->call_depth++;
         return RETAIN_OK; /* already inside this call's transaction */
-    int rc = rt_exec(e, e->in_host_tx ? "SAVEPOINT rt_call" : "BEGIN IMMEDIATE");
-    if (rc)
-        e->call_depth--;
+    }
+    if (e->in_host_tx && e->host_tx_lost)
+        return rt_error(e, RETAIN_EMISUSE,
+                        "the transaction begun by retain_begin was rolled back by an earlier "
+                        "error (%s); call retain_rollback and start again",
+                        retain_errstr(e->host_tx_lost));
+    int rc = rt_exec(e, e->in_host_tx ? sql_savepoint : rt_sql_begin);
+    if (rc == RETAIN_OK)
+        e->call_depth++;
     return rc;
 }
 
@@ -214,6 +268,10 @@ int rt_tx_end(retain_engine *e, int rc)
 {
     if (--e->call_depth > 0)
         return rc;
+    if (rc == RETAIN_OK && sqlite3_get_autocommit(e->db))
+        rc = rt_error(e, RETAIN_EINTERNAL,
+                      "the call's transaction ended under it (a statement error was lost); "
+                      "what it wrote after that may be committed");
     if (rc == RETAIN_OK) {
         int crc = rt_exec(e, e->in_host_tx ? "RELEASE rt_call" : "COMMIT");
         if (crc == RETAIN_OK)
@@ -224,14 +282,23 @@ int rt_tx_end(retain_engine *e, int rc)
     int code = e->errcode;
     char msg[sizeof e->errmsg];
     memcpy(msg, e->errmsg, sizeof msg);
-    if (e->in_host_tx) {
-        sqlite3_exec(e->db, "ROLLBACK TO rt_call", NULL, NULL, NULL);
-        sqlite3_exec(e->db, "RELEASE rt_call", NULL, NULL, NULL);
+    if (e->in_host_tx && !sqlite3_get_autocommit(e->db)) {
+        rt_exec(e, sql_rollback_to);
+        rt_exec(e, sql_release);
     } else if (!sqlite3_get_autocommit(e->db)) {
-        sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+        rt_exec(e, rt_sql_rollback);
     }
     e->errcode = code;
     memcpy(e->errmsg, msg, sizeof msg);
+    if (e->in_host_tx && sqlite3_get_autocommit(e->db)) {
+        /* SQLite rolls the whole transaction back after an I/O error, a
+         * full disk or a failed allocation in some statements: the host's
+         * earlier calls are gone too, and it must hear so. */
+        e->host_tx_lost = code ? code : rc;
+        size_t n = strlen(e->errmsg);
+        rt_format(e->errmsg + n, sizeof e->errmsg - n,
+                  "; the transaction begun by retain_begin was rolled back as a whole");
+    }
     return rc;
 }
 
@@ -247,6 +314,17 @@ int rt_query_int64(retain_engine *e, const char *sql, int64_t *out, const char *
     return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, doing);
 }
 
+int rt_step(retain_engine *e, sqlite3_stmt *st, const char *doing)
+{
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        return RETAIN_ROW;
+    if (src == SQLITE_DONE)
+        return RETAIN_DONE;
+    sqlite3_reset(st);
+    return rt_sqlerr(e, src, doing);
+}
+
 int rt_bind_text(sqlite3_stmt *st, int idx, const char *s)
 {
     return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
@@ -255,6 +333,19 @@ int rt_bind_text(sqlite3_stmt *st, int idx, const char *s)
 const char *rt_col_text(sqlite3_stmt *st, int col)
 {
     return (const char *)sqlite3_column_text(st, col);
+}
+
+int rt_col_str(retain_engine *e, sqlite3_stmt *st, int col, const char **out)
+{
+    /* The type first: a failed conversion leaves the value NULL. */
+    bool null = sqlite3_column_type(st, col) == SQLITE_NULL;
+    *out = rt_col_text(st, col);
+    return *out || null ? RETAIN_OK : rt_nomem(e);
+}
+
+int rt_row_check(retain_engine *e)
+{
+    return sqlite3_errcode(e->db) == SQLITE_NOMEM ? rt_nomem(e) : RETAIN_OK;
 }
 
 void rt_col_copy(char *dst, size_t size, sqlite3_stmt *st, int col)

@@ -38,9 +38,24 @@ int rt_tx_begin(retain_engine *e);
  * commit's error. */
 int rt_tx_end(retain_engine *e, int rc);
 
+/* The statements of retain_begin/commit/rollback, and their preparation
+ * when the engine opens (so that ending a transaction never allocates). */
+extern const char rt_sql_begin[], rt_sql_commit[], rt_sql_rollback[];
+int rt_tx_prepare(retain_engine *e);
+/* A deferred read transaction (a consistent snapshot for several queries). */
+int rt_read_begin(retain_engine *e);
+/* Roll back whatever transaction is open, keeping the engine's error. */
+void rt_tx_abort(retain_engine *e);
+
 /* Translate a SQLite result code into a status, recording a message that
  * says what was being done ("recording order \"A1\""). */
 int rt_sqlerr(retain_engine *e, int sqlite_rc, const char *doing);
+
+/* Step `st`: RETAIN_ROW with a row current, RETAIN_DONE at the end, or the
+ * error (statement reset, message "doing: ..."). A failed step must never
+ * read as "no row": SQLite may have rolled the whole transaction back, and
+ * going on would commit the rest of the call statement by statement. */
+int rt_step(retain_engine *e, sqlite3_stmt *st, const char *doing);
 
 /* Helpers to bind optional text (NULL -> SQL NULL). */
 int rt_bind_text(sqlite3_stmt *st, int idx, const char *s);
@@ -59,6 +74,14 @@ int rt_identity_autolink(retain_engine *e, const char *new_id, const char *email
 
 /* Column text as a C string or NULL. */
 const char *rt_col_text(sqlite3_stmt *st, int col);
+/* Column text into *out (NULL for SQL NULL), or RETAIN_ENOMEM when SQLite
+ * could not allocate the text of a value that is not NULL: then
+ * rt_col_text gives NULL too, and taking that for SQL NULL loses data. */
+int rt_col_str(retain_engine *e, sqlite3_stmt *st, int col, const char **out);
+/* After reading the columns of a row: RETAIN_ENOMEM when one of them could
+ * not be converted for want of memory (rt_col_copy then copied ""), else
+ * RETAIN_OK. SQLite records such a failure as the connection's error. */
+int rt_row_check(retain_engine *e);
 /* Column text copied into dst, truncated to size; SQL NULL gives "". */
 void rt_col_copy(char *dst, size_t size, sqlite3_stmt *st, int col);
 /* Column time, or INT64_MIN (RETAIN_TIME_NONE) for SQL NULL. */

@@ -256,8 +256,13 @@ int64_t rt_tz_local_to_utc(const rt_tz *z, int64_t local_ms)
     /* Offsets in force a day and a half either side: more than the largest
      * change of offset ever made (Samoa skipped a whole day in 2011). */
     const int64_t span = 36 * 3600 * 1000LL;
-    int64_t before = local_ms > INT64_MIN + span ? local_ms - span : local_ms;
-    int64_t after = local_ms < INT64_MAX - span ? local_ms + span : local_ms;
+    /* Every offset is under `span`, so after this clamp (which only moves
+     * instants some 290 million years away) no sum below can overflow. */
+    if (local_ms < INT64_MIN + 2 * span)
+        local_ms = INT64_MIN + 2 * span;
+    if (local_ms > INT64_MAX - 2 * span)
+        local_ms = INT64_MAX - 2 * span;
+    int64_t before = local_ms - span, after = local_ms + span;
     int64_t o1 = (int64_t)rt_tz_offset(z, before) * 1000;
     int64_t o2 = (int64_t)rt_tz_offset(z, after) * 1000;
     int64_t u1 = local_ms - o1, u2 = local_ms - o2;

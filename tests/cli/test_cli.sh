@@ -45,6 +45,10 @@ check "stats json" 0 "$retain" stats "$tmp/shop.db" --json
 contains "two orders" "$tmp/out" '"orders":2'
 check "cdnow import" 0 "$retain" import "$tmp/cdnow.db" "$src/tests/data/CDNOW_sample.txt" --format cdnow
 contains "cdnow count" "$tmp/out" "imported 6919 orders"
+# CDNOW_master rows have four columns: id, date, cds, dollars.
+printf '00001 19970101 1 11.77\n00002 19970112 2 89.00\n' > "$tmp/master.txt"
+check "cdnow master import" 0 "$retain" import "$tmp/master.db" "$tmp/master.txt" --format cdnow --strict
+contains "cdnow master count" "$tmp/out" "imported 2 orders"
 
 printf 'journey: j\ntrigger: order.placed\nsteps:\n  - id: a\n    sned: { channel: email }\n' > "$tmp/bad.yaml"
 check "lint bad" 1 "$retain" lint "$tmp/bad.yaml"

@@ -4,42 +4,10 @@
  * call succeeds. Each failing call must return RETAIN_ENOMEM, free all it
  * allocated, leave *out NULL, and leave the engine usable.
  */
+#include "fail_alloc.h"
 #include "mtest.h"
 
-typedef struct counting {
-    long calls;    /* allocations so far */
-    long fail_at;  /* fail the allocation with this number; 0: never */
-    long live;     /* blocks allocated and not freed */
-} counting;
-
 static counting ctr;
-
-static void *c_malloc(void *ctx, size_t n)
-{
-    counting *c = ctx;
-    if (c->fail_at && ++c->calls == c->fail_at)
-        return NULL;
-    void *p = malloc(n);
-    c->live += p != NULL;
-    return p;
-}
-
-static void *c_realloc(void *ctx, void *p, size_t n)
-{
-    counting *c = ctx;
-    if (c->fail_at && ++c->calls == c->fail_at)
-        return NULL;
-    void *q = realloc(p, n);
-    c->live += q != NULL && p == NULL;
-    return q;
-}
-
-static void c_free(void *ctx, void *p)
-{
-    counting *c = ctx;
-    c->live -= p != NULL;
-    free(p);
-}
 
 static retain_engine *E;
 static int64_t AS_OF;
@@ -167,11 +135,7 @@ static void exercise(const char *name, call_fn f, kind k)
 
 int main(void)
 {
-    retain_options opts = RETAIN_OPTIONS_INIT;
-    opts.allocator.malloc = c_malloc;
-    opts.allocator.realloc = c_realloc;
-    opts.allocator.free = c_free;
-    opts.allocator.ctx = &ctr;
+    retain_options opts = t_counting_options(&ctr);
     CHECK_OK(NULL, retain_engine_open(&E, ":memory:", &opts));
     int64_t t0 = t_ms(2024, 1, 1, 9, 0, 0);
     char id[16], oid[16];

@@ -10,6 +10,7 @@
  */
 #include "mtest.h"
 #include "cdnow.h"
+#include "fail_alloc.h"
 #include <retain/refresh.h>
 
 #include <math.h>
@@ -622,37 +623,6 @@ static void test_variants(void)
 
 /* ---- allocation failure --------------------------------------------------- */
 
-typedef struct counting {
-    long calls, fail_at, live;
-} counting;
-
-static void *c_malloc(void *ctx, size_t n)
-{
-    counting *c = ctx;
-    if (c->fail_at && ++c->calls == c->fail_at)
-        return NULL;
-    void *p = malloc(n);
-    c->live += p != NULL;
-    return p;
-}
-
-static void *c_realloc(void *ctx, void *p, size_t n)
-{
-    counting *c = ctx;
-    if (c->fail_at && ++c->calls == c->fail_at)
-        return NULL;
-    void *q = realloc(p, n);
-    c->live += q != NULL && p == NULL;
-    return q;
-}
-
-static void c_free(void *ctx, void *p)
-{
-    counting *c = ctx;
-    c->live -= p != NULL;
-    free(p);
-}
-
 #define NOOM 300
 
 /* Uniform in [0, 1) from a 64-bit LCG (Knuth's MMIX constants). */
@@ -668,11 +638,7 @@ static double lcg(uint64_t *s)
 static void test_oom(void)
 {
     counting ctr = { 0, 0, 0 };
-    retain_options eo = RETAIN_OPTIONS_INIT;
-    eo.allocator.malloc = c_malloc;
-    eo.allocator.realloc = c_realloc;
-    eo.allocator.free = c_free;
-    eo.allocator.ctx = &ctr;
+    retain_options eo = t_counting_options(&ctr);
     retain_engine *e = NULL;
     CHECK_OK(NULL, retain_engine_open(&e, ":memory:", &eo));
     if (!e)

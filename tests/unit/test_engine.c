@@ -35,6 +35,20 @@ static void test_open_args(void)
     o.default_timezone = "Mars/Olympus_Mons";
     CHECK_INT(retain_engine_open_ex(&e, ":memory:", &o, err, sizeof err), RETAIN_EINVAL);
     CHECK(strstr(err, "default_timezone") != NULL);
+    o = (retain_options)RETAIN_OPTIONS_INIT;
+    o.vfs = "no-such-vfs";
+    CHECK_INT(retain_engine_open_ex(&e, ":memory:", &o, err, sizeof err), RETAIN_EINVAL);
+    CHECK(e == NULL);
+    CHECK(strstr(err, "options.vfs") != NULL && strstr(err, "no-such-vfs") != NULL);
+    o.version = 2; /* a caller built before options.vfs existed: not read */
+    CHECK_OK(NULL, retain_engine_open_ex(&e, ":memory:", &o, err, sizeof err));
+    retain_engine_close(e);
+    e = NULL;
+    o = (retain_options)RETAIN_OPTIONS_INIT;
+    o.vfs = "unix"; /* SQLite's default VFS, by name */
+    CHECK_OK(NULL, retain_engine_open_ex(&e, ":memory:", &o, err, sizeof err));
+    retain_engine_close(e);
+    e = NULL;
     CHECK_INT(retain_engine_open_ex(&e, "/nonexistent-dir/x/y.db", NULL, err, sizeof err),
               RETAIN_EIO);
     CHECK(strstr(err, "cannot open") != NULL);
@@ -70,6 +84,7 @@ static void test_errstr_version(void)
         { RETAIN_EPARSE, "parse error" }, { RETAIN_ELIMIT, "limit exceeded" },
         { RETAIN_EUNSUPPORTED, "unsupported" }, { RETAIN_EINTERNAL, "internal error" },
         { RETAIN_EUSER, "stopped by callback" }, { RETAIN_EMISUSE, "API misuse" },
+        { RETAIN_EFULL, "disk full" },
         { RETAIN_ROW, "row" }, { RETAIN_DONE, "done" }, { -9999, "unknown status code" },
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)

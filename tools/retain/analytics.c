@@ -88,19 +88,22 @@ static bool model_kind(const char *s, retain_model_kind *out)
     return false;
 }
 
-/* The calibration summary of orders before `now`, in weeks. */
+/* The summary of orders before `now`, in weeks, calibrated on those up to
+ * `holdout_days` days before it (0: all of them). */
 static retain_store_rfm *summary(retain_engine *e, const char *currency, int64_t now,
-                                 retain_rfm_data *view)
+                                 long holdout_days, retain_rfm_data *view)
 {
     retain_store_rfm *s = NULL;
-    if (retain_rfm_from_store(&s, e, currency, now - 1, now - 1, RETAIN_UNIT_WEEK) ||
+    int64_t cal_end = now - 1 - (int64_t)holdout_days * 86400000;
+    if (retain_rfm_from_store(&s, e, currency, cal_end, now - 1, RETAIN_UNIT_WEEK) ||
         retain_rfm_view(view, &s->summary)) {
         fprintf(stderr, "retain: %s\n", retain_errmsg(e));
         retain_store_rfm_free(s);
         return NULL;
     }
     if (view->n == 0) {
-        fprintf(stderr, "retain: no customer has an order in %s before --now\n", currency);
+        fprintf(stderr, "retain: no customer has an order in %s before %s\n", currency,
+                holdout_days ? "the holdout period" : "--now");
         retain_store_rfm_free(s);
         return NULL;
     }
@@ -128,10 +131,37 @@ static const char *const param_names[][4] = {
     [RETAIN_MODEL_GAMMA_GAMMA] = { "p", "q", "gamma", NULL },
 };
 
+/* Predicted (sum of E[Y(holdout) | x, t_x, T]) and actual repeat purchases
+ * of the calibration customers in the holdout period. */
+static bool holdout_check(const retain_model *m, const retain_store_rfm *s,
+                          const retain_rfm_data *d, double *predicted, double *actual)
+{
+    double *y = malloc(d->n * sizeof *y);
+    retain_diag dg;
+    memset(&dg, 0, sizeof dg);
+    if (!y || retain_model_conditional_expected(y, m, d, s->summary.holdout_length,
+                                                s->summary.unit, &dg)) {
+        fprintf(stderr, "retain: holdout prediction: %s\n", y ? dg.message : "out of memory");
+        free(y);
+        return false;
+    }
+    *predicted = *actual = 0.0;
+    for (size_t i = 0; i < d->n; i++) {
+        *predicted += y[i];
+        *actual += s->summary.holdout_x[i];
+    }
+    free(y);
+    return true;
+}
+
+#define FIT_USAGE "retain fit DB --model bgnbd|pareto|mbgnbd|gg --now T [--currency USD] " \
+                  "[--holdout DAYS] [--json]"
+
 int cmd_fit(int argc, char **argv)
 {
     bool json = cli_flag(&argc, argv, "--json");
     const char *name = cli_option(&argc, argv, "--model");
+    const char *hold_s = cli_option(&argc, argv, "--holdout");
     int64_t now;
     const char *currency;
     retain_model_kind kind = RETAIN_MODEL_NONE;
@@ -141,16 +171,26 @@ int cmd_fit(int argc, char **argv)
         fprintf(stderr, "retain: unknown model \"%s\" (bgnbd, pareto, mbgnbd, gg)\n", name);
         return CLI_USAGE;
     }
+    char *end = NULL;
+    long hold = hold_s ? strtol(hold_s, &end, 10) : 0;
+    if (hold_s && (*end || end == hold_s || hold < 1 || hold > 36500 ||
+                   kind == RETAIN_MODEL_GAMMA_GAMMA)) {
+        if (kind == RETAIN_MODEL_GAMMA_GAMMA)
+            fprintf(stderr, "retain: --holdout checks a purchase model, not gg\n");
+        else
+            fprintf(stderr, "retain: --holdout \"%s\" is not a number of days (1 to 36500)\n",
+                    hold_s);
+        return CLI_USAGE;
+    }
     int code;
-    retain_engine *e = open_db(name ? argc : 0, argv,
-                               "retain fit DB --model bgnbd|pareto|mbgnbd|gg --now T "
-                               "[--currency USD] [--json]", &code);
+    retain_engine *e = open_db(name ? argc : 0, argv, FIT_USAGE, &code);
     if (!e)
         return code;
     retain_rfm_data d;
-    retain_store_rfm *s = summary(e, currency, now, &d);
+    retain_store_rfm *s = summary(e, currency, now, hold, &d);
     retain_model m;
-    bool ok = s && fit(&m, kind, &d);
+    double predicted = 0, actual = 0;
+    bool ok = s && fit(&m, kind, &d) && (!hold || holdout_check(&m, s, &d, &predicted, &actual));
     if (ok) {
         int np = retain_model_param_count(kind);
         if (json) {
@@ -159,8 +199,12 @@ int cmd_fit(int argc, char **argv)
                    m.weight);
             for (int k = 0; k < np; k++)
                 printf("%s\"%s\":%.17g", k ? "," : "", param_names[kind][k], m.param.v[k]);
-            printf("},\"loglik\":%.17g,\"iterations\":%d,\"converged\":%s}\n", m.loglik,
+            printf("},\"loglik\":%.17g,\"iterations\":%d,\"converged\":%s", m.loglik,
                    m.iterations, m.converged ? "true" : "false");
+            if (hold)
+                printf(",\"holdout\":{\"days\":%ld,\"predicted\":%.17g,\"actual\":%.17g}", hold,
+                       predicted, actual);
+            printf("}\n");
         } else {
             printf("model      %s (%.0f customers%s)\n", retain_model_kind_name(kind), m.weight,
                    kind == RETAIN_MODEL_GAMMA_GAMMA ? ", spend in minor units" : ", weeks");
@@ -168,6 +212,10 @@ int cmd_fit(int argc, char **argv)
                 printf("%-10s %.6g\n", param_names[kind][k], m.param.v[k]);
             printf("loglik     %.6f\niterations %d%s\n", m.loglik, m.iterations,
                    m.converged ? "" : " (not converged)");
+            if (hold)
+                printf("holdout    %ld days: repeat purchases predicted %.1f, actual %.0f "
+                       "(%+.1f%%)\n", hold, predicted, actual,
+                       actual > 0 ? 100.0 * (predicted - actual) / actual : 0.0);
         }
     }
     retain_store_rfm_free(s);
@@ -204,7 +252,7 @@ int cmd_clv(int argc, char **argv)
     if (!e)
         return code;
     retain_rfm_data d;
-    retain_store_rfm *s = summary(e, currency, now, &d);
+    retain_store_rfm *s = summary(e, currency, now, 0, &d);
     retain_model bg, gg;
     bool ok = s && fit(&bg, RETAIN_MODEL_BGNBD, &d) && fit(&gg, RETAIN_MODEL_GAMMA_GAMMA, &d);
     double *clv = NULL, *alive = NULL;

@@ -36,6 +36,21 @@ bool cli_need_now(int *argc, char **argv, int64_t *now);
 /* 10^digits of the currency: minor units per major unit. */
 double cli_minor_unit(const char *currency);
 
+/* How `retain import` reads its rows. */
+typedef struct cli_import_opts {
+    bool strict;              /* stop at the first bad row */
+    bool cdnow;               /* CDNOW transactions (whitespace-separated) instead of CSV */
+    const char *map;          /* --map field=COLUMN,...; NULL for the defaults */
+    const char *def_currency; /* currency of rows without a currency column */
+    long progress_size;       /* bytes of input, to print progress; 0 for none */
+} cli_import_opts;
+
+/* Import the rows of `f` (named `fname` in messages) into `e` inside the
+ * caller's transaction; bad rows are reported on `diag`. RETAIN_OK, or the
+ * error that stopped the import (a bad header, a bad row with strict). */
+int cli_import_rows(retain_engine *e, FILE *f, const char *fname, const cli_import_opts *o,
+                    FILE *diag, long *good_out, long *bad_out);
+
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
@@ -47,5 +62,6 @@ int cmd_tick(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_clv(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -179,48 +179,16 @@ static bool parse_map(const char *spec, char **hdr, int n, mapping *m, const cha
     return true;
 }
 
-int cmd_import(int argc, char **argv)
+int cli_import_rows(retain_engine *e, FILE *f, const char *fname, const cli_import_opts *o,
+                    FILE *diag, long *good_out, long *bad_out)
 {
-    bool strict = cli_flag(&argc, argv, "--strict");
-    const char *format = cli_option(&argc, argv, "--format");
-    const char *map = cli_option(&argc, argv, "--map");
-    const char *def_currency = cli_option(&argc, argv, "--currency");
-    if (argc < 3) {
-        fprintf(stderr, "usage: retain import DB FILE [--format cdnow|csv] [--map ...] "
-                        "[--currency USD] [--strict]\n");
-        return CLI_USAGE;
-    }
-    if (!def_currency)
-        def_currency = "USD";
-    if (retain_currency_digits(def_currency) < 0) {
-        fprintf(stderr, "retain: --currency \"%s\" is not an ISO 4217 code\n", def_currency);
-        return CLI_USAGE;
-    }
-    bool cdnow = format && !strcmp(format, "cdnow");
-    if (format && !cdnow && strcmp(format, "csv")) {
-        fprintf(stderr, "retain: --format must be cdnow or csv\n");
-        return CLI_USAGE;
-    }
-    FILE *f = fopen(argv[2], "rb");
-    if (!f) {
-        fprintf(stderr, "retain: cannot open %s\n", argv[2]);
-        return CLI_FAIL;
-    }
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    retain_engine *e = cli_open(argv[1], false);
-    if (!e) {
-        fclose(f);
-        return CLI_FAIL;
-    }
+    bool cdnow = o->cdnow;
     char line[8192], hdrline[8192];
     char *hdr[MAX_FIELDS], *fields[MAX_FIELDS];
     int nh = 0;
-    mapping m = { 0, -1, 2, 4, -1, -1, -1 }; /* CDNOW_master: id date cds dollars */
+    mapping m = { 0, -1, 1, 3, -1, -1, -1 }; /* CDNOW: set per row below */
     long lineno = 0, good = 0, bad = 0;
-    bool tty = isatty(2);
-    int rc = retain_begin(e);
+    int rc = RETAIN_OK;
     while (rc == RETAIN_OK && fgets(line, sizeof line, f)) {
         lineno++;
         if (line[strspn(line, " \t\r\n")] == '\0')
@@ -229,9 +197,9 @@ int cmd_import(int argc, char **argv)
             memcpy(hdrline, line, sizeof line);
             nh = split_csv(hdrline, hdr, MAX_FIELDS);
             const char *why = NULL;
-            if (nh <= 0 || !parse_map(map, hdr, nh, &m, &why) || m.customer < 0 || m.date < 0 ||
-                m.total < 0) {
-                fprintf(stderr, "%s:1: %s\n", argv[2],
+            if (nh <= 0 || !parse_map(o->map, hdr, nh, &m, &why) || m.customer < 0 ||
+                m.date < 0 || m.total < 0) {
+                fprintf(diag, "%s:1: %s\n", fname,
                         why ? why : "the header must name customer, date and total columns "
                                     "(or map them with --map)");
                 rc = RETAIN_EINVAL;
@@ -244,10 +212,12 @@ int cmd_import(int argc, char **argv)
         int n = cdnow ? split_ws(line, fields, MAX_FIELDS) : split_csv(line, fields, MAX_FIELDS);
         if (cdnow && n == 5) { /* CDNOW_sample: master id, sample id, date, cds, dollars */
             m.customer = 0; m.date = 2; m.total = 4;
+        } else if (cdnow) { /* CDNOW_master: id, date, cds, dollars */
+            m.customer = 0; m.date = 1; m.total = 3;
         }
         const char *why = NULL;
         int64_t at = 0, total = 0;
-        const char *cur = m.currency >= 0 && m.currency < n ? fields[m.currency] : def_currency;
+        const char *cur = m.currency >= 0 && m.currency < n ? fields[m.currency] : o->def_currency;
         int digits = retain_currency_digits(cur);
         if (n < 0)
             why = "malformed line";
@@ -277,27 +247,75 @@ int cmd_import(int argc, char **argv)
                 snprintf(oid, sizeof oid, "%s", fields[m.order]);
             else
                 snprintf(oid, sizeof oid, "import-%ld", lineno);
-            retain_order o = RETAIN_ORDER_INIT;
-            o.id = oid;
-            o.customer_id = c.id;
-            o.channel = m.channel >= 0 && m.channel < n ? fields[m.channel] : "web";
-            o.placed_at = at;
-            o.currency = cur;
-            o.total = total;
-            if (!why && retain_order_record(e, &o) != RETAIN_OK)
+            retain_order o2 = RETAIN_ORDER_INIT;
+            o2.id = oid;
+            o2.customer_id = c.id;
+            o2.channel = m.channel >= 0 && m.channel < n ? fields[m.channel] : "web";
+            o2.placed_at = at;
+            o2.currency = cur;
+            o2.total = total;
+            if (!why && retain_order_record(e, &o2) != RETAIN_OK)
                 why = retain_errmsg(e);
         }
         if (why) {
             bad++;
-            fprintf(stderr, "%s:%ld: %s\n", argv[2], lineno, why);
-            if (strict)
+            fprintf(diag, "%s:%ld: %s\n", fname, lineno, why);
+            if (o->strict)
                 rc = RETAIN_EINVAL;
         } else {
             good++;
         }
-        if (tty && size > 0 && lineno % 2000 == 0)
-            fprintf(stderr, "\r%3ld%% %ld rows", (long)(ftell(f) * 100 / size), good);
+        if (o->progress_size > 0 && lineno % 2000 == 0)
+            fprintf(diag, "\r%3ld%% %ld rows", (long)(ftell(f) * 100 / o->progress_size), good);
     }
+    *good_out = good;
+    *bad_out = bad;
+    return rc;
+}
+
+int cmd_import(int argc, char **argv)
+{
+    cli_import_opts o = { 0 };
+    o.strict = cli_flag(&argc, argv, "--strict");
+    const char *format = cli_option(&argc, argv, "--format");
+    o.map = cli_option(&argc, argv, "--map");
+    o.def_currency = cli_option(&argc, argv, "--currency");
+    if (argc < 3) {
+        fprintf(stderr, "usage: retain import DB FILE [--format cdnow|csv] [--map ...] "
+                        "[--currency USD] [--strict]\n");
+        return CLI_USAGE;
+    }
+    if (!o.def_currency)
+        o.def_currency = "USD";
+    if (retain_currency_digits(o.def_currency) < 0) {
+        fprintf(stderr, "retain: --currency \"%s\" is not an ISO 4217 code\n", o.def_currency);
+        return CLI_USAGE;
+    }
+    o.cdnow = format && !strcmp(format, "cdnow");
+    if (format && !o.cdnow && strcmp(format, "csv")) {
+        fprintf(stderr, "retain: --format must be cdnow or csv\n");
+        return CLI_USAGE;
+    }
+    FILE *f = fopen(argv[2], "rb");
+    if (!f) {
+        fprintf(stderr, "retain: cannot open %s\n", argv[2]);
+        return CLI_FAIL;
+    }
+    bool tty = isatty(2);
+    if (tty) {
+        fseek(f, 0, SEEK_END);
+        o.progress_size = ftell(f);
+        fseek(f, 0, SEEK_SET);
+    }
+    retain_engine *e = cli_open(argv[1], false);
+    if (!e) {
+        fclose(f);
+        return CLI_FAIL;
+    }
+    long good = 0, bad = 0;
+    int rc = retain_begin(e);
+    if (rc == RETAIN_OK)
+        rc = cli_import_rows(e, f, argv[2], &o, stderr, &good, &bad);
     fclose(f);
     if (tty)
         fprintf(stderr, "\r");
@@ -308,7 +326,7 @@ int cmd_import(int argc, char **argv)
     if (rc == RETAIN_OK)
         printf("imported %ld orders from %s (%ld bad rows skipped)\n", good, argv[2], bad);
     else
-        fprintf(stderr, "retain: nothing imported%s\n", strict && bad ? " (--strict)" : "");
+        fprintf(stderr, "retain: nothing imported%s\n", o.strict && bad ? " (--strict)" : "");
     retain_engine_close(e);
     return rc == RETAIN_OK ? CLI_OK : CLI_FAIL;
 }

@@ -25,9 +25,13 @@ static const cli_cmd commands[] = {
     { "metrics", "orders, revenue, AOV, repeat rate, LTV to date",
       "retain metrics DB --now T [--currency USD] [--json]", cmd_metrics },
     { "fit", "fit a customer-base model on the orders before --now",
-      "retain fit DB --model bgnbd|pareto|mbgnbd|gg --now T [--currency USD] [--json]", cmd_fit },
+      "retain fit DB --model bgnbd|pareto|mbgnbd|gg --now T [--currency USD] [--holdout DAYS] "
+      "[--json]", cmd_fit },
     { "clv", "the customers of highest 12-month CLV, with P(alive)",
       "retain clv DB --now T [--currency USD] [--top N] [--json]", cmd_clv },
+    { "report", "an HTML report: cohorts, LTV, BG/NBD holdout fit, RFM, journey funnels",
+      "retain report DB -o FILE.html --now T [--currency USD] [--holdout-days N] "
+      "[--period week|month|quarter] [--title TEXT]", cmd_report },
 };
 
 #define NCMD (sizeof commands / sizeof commands[0])

@@ -55,6 +55,7 @@ FEATURES = {
         'retain_policy_profile_load', 'retain_policy_profile_load_file',
         'retain_policy_profile_remove', 'retain_policy_profile_of',
     ]),
+    'report': ('retain/report.h', ['retain_report_html', 'retain_report_write']),
     'metrics': ('retain/metrics.h', [
         'retain_metrics_summary_json', 'retain_cohort_retention_json',
         'retain_churn_by_period_json', 'retain_rfm_scores_json', 'retain_rfm_from_store_json',

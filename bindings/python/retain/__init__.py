@@ -35,7 +35,8 @@ from ._convert import (EPOCH, Duration, Money, Time, currency_digits, from_minor
 from ._delivery import (Decision, DeliveryStats, Failed, Message, Messages, Outbox, OutboxEntry,
                         OutboxState, QueueResult, Receipt, Retry, Sent)
 from ._engine import (ConsentBook, Customers, Engine, Events, Orders, RowIterator, Shipments)
-from ._errors import (Busy, Conflict, ConstraintError, DatabaseIOError, Diagnostic, EngineClosed,
+from ._errors import (Busy, Conflict, ConstraintError, DatabaseIOError, Diagnostic, DiskFull,
+                      EngineClosed,
                       Error, InternalError, InvalidArgument, LimitExceeded, Misuse, NotFound,
                       OutOfMemory, ParseError, Unsupported, UserAbort, _make)
 from ._journeys import Journeys, Outlook, TickStats, Touchpoint
@@ -77,14 +78,14 @@ __all__ = [
     "OrderLine", "Shipment", "ShipmentEvent", "StatusChange",
     # errors
     "Error", "InvalidArgument", "NotFound", "Conflict", "ConstraintError", "OutOfMemory",
-    "DatabaseIOError", "Busy", "ParseError", "LimitExceeded", "Unsupported", "InternalError",
+    "DatabaseIOError", "DiskFull", "Busy", "ParseError", "LimitExceeded", "Unsupported", "InternalError",
     "UserAbort", "Misuse", "EngineClosed", "Diagnostic",
     # helpers
     "Time", "Money", "Duration", "EPOCH", "to_ms", "from_ms", "to_minor", "from_minor",
     "currency_digits",
     "version", "version_info", "schema_version", "errstr", "HAVE_MODELS", "HAVE_RULES",
     "HAVE_JOURNEYS", "HAVE_DELIVERY", "HAVE_POLICY", "HAVE_METRICS", "HAVE_REFRESH",
-    "HAVE_DOMAIN", "HAVE_COUPONS",
+    "HAVE_DOMAIN", "HAVE_COUPONS", "HAVE_REPORT",
     "__version__", "models", "rules",
 ]
 
@@ -122,6 +123,8 @@ HAVE_REFRESH: bool = bool(_retain.HAVE_REFRESH)
 HAVE_DOMAIN: bool = bool(_retain.HAVE_DOMAIN)
 #: Coupons and feedback (``engine.coupons``, ``engine.feedback``) are bound.
 HAVE_COUPONS: bool = bool(_retain.HAVE_COUPONS)
+#: True when this build binds the HTML report (retain/report.h): engine.report().
+HAVE_REPORT: bool = bool(_retain.HAVE_REPORT)
 
 
 def schema_version() -> int:

@@ -476,6 +476,31 @@ class Engine:
         """
         self._e.backup(os.fspath(dest))
 
+    def report(self, now: Time, path: "Optional[Union[str, os.PathLike[str]]]" = None, *,
+               currency: str = "USD", title: Optional[str] = None, holdout_days: int = 0,
+               unit: Union[str, int] = "week", period: Union[str, int] = "month",
+               conversion_window: Optional[Duration] = None) -> Optional[str]:
+        """The HTML report as of ``now`` (docs/report.md): one self-contained page of
+        cohorts, repeat rate and revenue, LTV, the BG/NBD holdout check, P(alive), RFM
+        segments and journey funnels.
+
+        Returns the page as a ``str``, or writes it to ``path`` (replacing the file
+        atomically) and returns None. ``holdout_days`` 0 holds out half the history;
+        ``unit`` ("week" or "day") is the unit of the model fits; ``period`` ("week",
+        "month", "quarter" ...) that of the cohorts and time series;
+        ``conversion_window`` (default: each journey's own goal window) bounds journey
+        conversion. The GIL is released while the page is built."""
+        from ._metrics import _period
+        from .models import Unit
+        args = (to_ms(now, "now"), text(currency, "currency"), text(title, "title"),
+                int(holdout_days), int(Unit.parse(unit)), _period(period),  # type: ignore[arg-type]
+                0 if conversion_window is None
+                else to_duration_ms(conversion_window, "conversion_window"))
+        if path is None:
+            return require(self._e, "report_html", "report")(*args)  # type: ignore[no-any-return]
+        require(self._e, "report_write", "report")(os.fspath(path), *args)
+        return None
+
     def counts(self) -> Counts:
         """How many customers, orders, order lines, shipments and events the database holds."""
         return Counts(*self._e.counts())

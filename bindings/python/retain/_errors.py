@@ -6,8 +6,8 @@ from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Type
 __all__ = [
     "Diagnostic",
     "Error", "InvalidArgument", "NotFound", "Conflict", "ConstraintError", "OutOfMemory",
-    "DatabaseIOError", "Busy", "ParseError", "LimitExceeded", "Unsupported", "InternalError",
-    "UserAbort", "Misuse", "EngineClosed",
+    "DatabaseIOError", "DiskFull", "Busy", "ParseError", "LimitExceeded", "Unsupported",
+    "InternalError", "UserAbort", "Misuse", "EngineClosed",
 ]
 
 
@@ -71,6 +71,12 @@ class DatabaseIOError(Error, OSError):
     """The database file could not be read or written (RETAIN_EIO). Also an OSError."""
 
     code = -6
+
+
+class DiskFull(DatabaseIOError):
+    """The disk (or a quota) is full (RETAIN_EFULL); nothing was changed. A :class:`DatabaseIOError`."""
+
+    code = -14
 
 
 class Busy(Error):
@@ -151,8 +157,8 @@ class EngineClosed(Misuse):
 _BY_CODE: Dict[int, Type[Error]] = {
     cls.code: cls
     for cls in (InvalidArgument, NotFound, Conflict, ConstraintError, OutOfMemory,
-                DatabaseIOError, Busy, ParseError, LimitExceeded, Unsupported, InternalError,
-                UserAbort, Misuse)
+                DatabaseIOError, DiskFull, Busy, ParseError, LimitExceeded, Unsupported,
+                InternalError, UserAbort, Misuse)
 }
 
 

@@ -20,6 +20,7 @@ EUNSUPPORTED: int
 EINTERNAL: int
 EUSER: int
 EMISUSE: int
+EFULL: int
 CONSENT_UNKNOWN: int
 CONSENT_GRANTED: int
 CONSENT_REVOKED: int
@@ -34,6 +35,7 @@ HAVE_METRICS: int
 HAVE_REFRESH: int
 HAVE_DOMAIN: int
 HAVE_COUPONS: int
+HAVE_REPORT: int
 
 def version() -> str: ...
 def version_number() -> int: ...
@@ -201,6 +203,13 @@ class Engine:
     def recommend_build(self, neighbors: int, min_support: int) -> Tuple[int, int, int, int]: ...
     def recommend(self, customer_id: str, n: int
                   ) -> List[Tuple[str, Optional[str], int, Optional[str], float, int]]: ...
+    # report (HAVE_REPORT): the HTML page, or written to path
+    def report_html(self, now: int, currency: Optional[str], title: Optional[str],
+                    holdout_days: int, unit: int, period: int,
+                    conversion_window_ms: int) -> str: ...
+    def report_write(self, path: str, now: int, currency: Optional[str], title: Optional[str],
+                     holdout_days: int, unit: int, period: int,
+                     conversion_window_ms: int) -> None: ...
 
 # ---- models (present when HAVE_MODELS) ----
 

@@ -508,6 +508,14 @@ static PyMethodDef engine_methods[] = {
       "monthly_discount_rate, margin, max_iterations, tolerance) -> (customers, "
       "repeat_customers, cleared, calibration_end, purchase, spend)" },
 #endif
+#ifdef RETAIN_PY_HAVE_REPORT
+    { "report_html", rp_report_html, METH_VARARGS,
+      "report_html(now, currency, title, holdout_days, unit, period, conversion_window_ms) "
+      "-> HTML text" },
+    { "report_write", rp_report_write, METH_VARARGS,
+      "report_write(path, now, currency, title, holdout_days, unit, period, "
+      "conversion_window_ms)" },
+#endif
     { NULL, NULL, 0, NULL },
 };
 

@@ -110,6 +110,7 @@ static const struct { const char *name; int value; } int_constants[] = {
     { "EINTERNAL", RETAIN_EINTERNAL },
     { "EUSER", RETAIN_EUSER },
     { "EMISUSE", RETAIN_EMISUSE },
+    { "EFULL", RETAIN_EFULL },
     { "CONSENT_UNKNOWN", RETAIN_CONSENT_UNKNOWN },
     { "CONSENT_GRANTED", RETAIN_CONSENT_GRANTED },
     { "CONSENT_REVOKED", RETAIN_CONSENT_REVOKED },
@@ -148,6 +149,11 @@ static const struct { const char *name; int value; } int_constants[] = {
     { "HAVE_REFRESH", 1 },
 #else
     { "HAVE_REFRESH", 0 },
+#endif
+#ifdef RETAIN_PY_HAVE_REPORT
+    { "HAVE_REPORT", 1 },
+#else
+    { "HAVE_REPORT", 0 },
 #endif
 #ifdef RETAIN_PY_HAVE_METRICS
     { "HAVE_METRICS", 1 },

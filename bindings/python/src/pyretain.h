@@ -216,6 +216,12 @@ PyObject *rp_recommend(PyObject *self, PyObject *args);
 PyObject *rp_model_refresh(PyObject *self, PyObject *args);
 #endif
 
+#ifdef RETAIN_PY_HAVE_REPORT
+/* report.c */
+PyObject *rp_report_html(PyObject *self, PyObject *args);
+PyObject *rp_report_write(PyObject *self, PyObject *args);
+#endif
+
 #ifdef RETAIN_PY_HAVE_RULE
 /* rules.c */
 extern PyTypeObject RpRule_Type;

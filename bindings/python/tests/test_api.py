@@ -12,7 +12,8 @@ from retain import _retain
 
 DATA_NAMES = {"Time", "Money", "EPOCH", "HAVE_MODELS", "HAVE_RULES", "__version__",
               "version_info", "AVAILABLE", "ArrayLike", "Duration", "HAVE_JOURNEYS",
-              "HAVE_DELIVERY", "HAVE_POLICY", "HAVE_METRICS", "HAVE_REFRESH", "HAVE_DOMAIN", "HAVE_COUPONS"}
+              "HAVE_DELIVERY", "HAVE_POLICY", "HAVE_METRICS", "HAVE_REFRESH", "HAVE_DOMAIN",
+              "HAVE_COUPONS", "HAVE_REPORT"}
 
 
 def public_members(cls):
@@ -71,14 +72,15 @@ def test_stub_covers_the_extension():
     assert module_names - names == set()  # everything in the module has a stub
     if all((_retain.HAVE_MODELS, _retain.HAVE_RULES, _retain.HAVE_JOURNEYS,
             _retain.HAVE_DELIVERY, _retain.HAVE_POLICY, _retain.HAVE_METRICS,
-            _retain.HAVE_REFRESH, _retain.HAVE_DOMAIN, _retain.HAVE_COUPONS)):
+            _retain.HAVE_REFRESH, _retain.HAVE_DOMAIN, _retain.HAVE_COUPONS,
+            _retain.HAVE_REPORT)):
         assert names - module_names == set()  # no stub for something that is not there
     engine_stub = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Engine")
     stub_methods = {n.name for n in engine_stub.body if isinstance(n, ast.FunctionDef)}
     real = {n for n in dir(_retain.Engine) if not n.startswith("_")}
     assert real - stub_methods - {"closed", "path"} == set()
     if _retain.HAVE_JOURNEYS and _retain.HAVE_DELIVERY and _retain.HAVE_POLICY \
-            and _retain.HAVE_METRICS and _retain.HAVE_REFRESH:
+            and _retain.HAVE_METRICS and _retain.HAVE_REFRESH and _retain.HAVE_REPORT:
         assert stub_methods - real - {"__init__"} == set()  # no stub for what is not there
     if _retain.HAVE_RULES:
         rule_stub = next(n for n in tree.body

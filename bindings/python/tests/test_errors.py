@@ -20,6 +20,7 @@ CLASSES = [
     (retain.InternalError, "EINTERNAL", None),
     (retain.UserAbort, "EUSER", None),
     (retain.Misuse, "EMISUSE", None),
+    (retain.DiskFull, "EFULL", OSError),
 ]
 
 
