@@ -24,5 +24,6 @@
 #include "retain/replenish.h"
 #include "retain/recommend.h"
 #include "retain/report.h"
+#include "retain/audit.h"
 
 #endif /* RETAIN_H */

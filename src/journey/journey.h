@@ -122,6 +122,17 @@ void rt_journeys_free(retain_engine *e);
  * (a stored definition never changes), so journeys callers hold stay valid;
  * safe to call anywhere, also inside a transaction. */
 int jr_ensure_loaded(retain_engine *e);
+/* Call fn for the current version of every installed journey, in the order
+ * they were loaded, stopping at the first status fn returns that is not
+ * RETAIN_OK. For readers of the model (the audit) that must not parse the
+ * stored YAML a second time. */
+int jr_each_current(retain_engine *e, int (*fn)(const jr_journey *j, void *ctx), void *ctx);
+
+/* The steps an instance can go to from step k, written to out (room for
+ * the step's branch arms plus 3); returns how many. */
+int jr_successors(const jr_journey *j, int k, int *out);
+/* Whether step s waits (a delay, a time of day, or an event) before acting. */
+bool jr_step_waits(const jr_step *s);
 
 /* Parse and validate YAML text into journeys (not yet installed). */
 typedef struct jr_diags {

@@ -563,8 +563,7 @@ static void resolve_refs(loader *L, jr_journey *j, refs *r)
             j->steps[k].next = k + 1 < j->nsteps ? k + 1 : -1;
 }
 
-/* The steps an instance can go to from step k. */
-static int successors(const jr_journey *j, int k, int *out)
+int jr_successors(const jr_journey *j, int k, int *out)
 {
     const jr_step *s = &j->steps[k];
     int n = 0;
@@ -592,7 +591,7 @@ static int successors(const jr_journey *j, int k, int *out)
     return n;
 }
 
-static bool step_waits(const jr_step *s)
+bool jr_step_waits(const jr_step *s)
 {
     return s->wait_ms > 0 || s->wait_until_min >= 0 || s->kind == JR_WAIT_FOR;
 }
@@ -616,7 +615,7 @@ static void check_graph(loader *L, jr_journey *j, const yn *steps_node)
     seen[0] = 1;
     while (sp) {
         int k = stack[--sp];
-        int m = successors(j, k, succ);
+        int m = jr_successors(j, k, succ);
         for (int i = 0; i < m; i++)
             if (!seen[succ[i]]) {
                 seen[succ[i]] = 1;
@@ -631,7 +630,7 @@ static void check_graph(loader *L, jr_journey *j, const yn *steps_node)
      * over the steps that do not wait. 0 white, 1 grey, 2 black. */
     memset(seen, 0, (size_t)n);
     for (int root = 0; root < n; root++) {
-        if (seen[root] || step_waits(&j->steps[root]))
+        if (seen[root] || jr_step_waits(&j->steps[root]))
             continue;
         /* iterative DFS with explicit (node, next-successor) pairs */
         int top = 0;
@@ -641,7 +640,7 @@ static void check_graph(loader *L, jr_journey *j, const yn *steps_node)
         seen[root] = 1;
         while (top > 0) {
             int k = stack[(top - 1) * 2], i = stack[(top - 1) * 2 + 1];
-            int m = successors(j, k, succ);
+            int m = jr_successors(j, k, succ);
             if (i >= m) {
                 seen[k] = 2;
                 top--;
@@ -649,7 +648,7 @@ static void check_graph(loader *L, jr_journey *j, const yn *steps_node)
             }
             stack[(top - 1) * 2 + 1] = i + 1;
             int t = succ[i];
-            if (step_waits(&j->steps[t]))
+            if (jr_step_waits(&j->steps[t]))
                 continue;
             if (seen[t] == 1) {
                 diag(L, steps_node->items[t],

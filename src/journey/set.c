@@ -51,6 +51,16 @@ int jr_set_add(retain_engine *e, jr_journey *j)
     return RETAIN_OK;
 }
 
+int jr_each_current(retain_engine *e, int (*fn)(const jr_journey *j, void *ctx), void *ctx)
+{
+    int rc = jr_ensure_loaded(e);
+    rt_journey_set *s = e->journeys;
+    for (int i = 0; rc == RETAIN_OK && i < s->count; i++)
+        if (s->items[i]->current)
+            rc = fn(s->items[i], ctx);
+    return rc;
+}
+
 void rt_journeys_free(retain_engine *e)
 {
     rt_journey_set *s = e->journeys;

@@ -63,5 +63,6 @@ int cmd_metrics(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_clv(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

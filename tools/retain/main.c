@@ -32,6 +32,8 @@ static const cli_cmd commands[] = {
     { "report", "an HTML report: cohorts, LTV, BG/NBD holdout fit, RFM, journey funnels",
       "retain report DB -o FILE.html --now T [--currency USD] [--holdout-days N] "
       "[--period week|month|quarter] [--title TEXT]", cmd_report },
+    { "audit", "score the post-purchase program and say what is missing",
+      "retain audit DB [FILE.yaml...] --now T [--json]", cmd_audit },
 };
 
 #define NCMD (sizeof commands / sizeof commands[0])
