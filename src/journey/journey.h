@@ -129,8 +129,9 @@ int jr_ensure_loaded(retain_engine *e);
 int jr_each_current(retain_engine *e, int (*fn)(const jr_journey *j, void *ctx), void *ctx);
 
 /* The steps an instance can go to from step k, written to out (room for
- * the step's branch arms plus 3); returns how many. */
+ * jr_successors_max(j) of them); returns how many. */
 int jr_successors(const jr_journey *j, int k, int *out);
+int jr_successors_max(const jr_journey *j);
 /* Whether step s waits (a delay, a time of day, or an event) before acting. */
 bool jr_step_waits(const jr_step *s);
 

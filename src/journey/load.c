@@ -591,6 +591,15 @@ int jr_successors(const jr_journey *j, int k, int *out)
     return n;
 }
 
+int jr_successors_max(const jr_journey *j)
+{
+    int most = 0;
+    for (int k = 0; k < j->nsteps; k++)
+        if (j->steps[k].kind == JR_BRANCH && j->steps[k].u.branch.narms > most)
+            most = j->steps[k].u.branch.narms;
+    return most + 3;
+}
+
 bool jr_step_waits(const jr_step *s)
 {
     return s->wait_ms > 0 || s->wait_until_min >= 0 || s->kind == JR_WAIT_FOR;
@@ -603,14 +612,18 @@ static void check_graph(loader *L, jr_journey *j, const yn *steps_node)
         return;
     char *seen = rt_calloc(&L->e->alloc, (size_t)n, 1);
     int *stack = rt_calloc(&L->e->alloc, (size_t)n * 4 + 8, sizeof(int));
-    if (!seen || !stack) {
+    /* A branch may have any number of arms: size the successor buffer by
+     * the widest one, not by the step limit. */
+    int *succ = rt_calloc(&L->e->alloc, (size_t)jr_successors_max(j), sizeof(int));
+    if (!seen || !stack || !succ) {
         L->oom = true;
         rt_free(&L->e->alloc, seen);
         rt_free(&L->e->alloc, stack);
+        rt_free(&L->e->alloc, succ);
         return;
     }
     /* Reachability from the first step. */
-    int sp = 0, succ[260];
+    int sp = 0;
     stack[sp++] = 0;
     seen[0] = 1;
     while (sp) {
@@ -667,6 +680,7 @@ static void check_graph(loader *L, jr_journey *j, const yn *steps_node)
     }
     rt_free(&L->e->alloc, seen);
     rt_free(&L->e->alloc, stack);
+    rt_free(&L->e->alloc, succ);
 }
 
 static const char *const journey_keys[] = {

@@ -145,6 +145,19 @@ static void test_limits_and_args(void)
     CHECK_RC(e, retain_journeys_load(e, many, "m.yaml", 0, d, 2, &n), RETAIN_EPARSE);
     CHECK_INT(n, 20);
     CHECK_RC(e, retain_journeys_load_file(e, "/nonexistent/j.yaml", 0, d, 2, &n), RETAIN_EIO);
+    /* A branch with more arms than the graph check's old fixed successor
+     * buffer (260) held: loads, and ASan sees no overflow. */
+    size_t cap = 64 * 1024;
+    char *wide = malloc(cap);
+    size_t used = (size_t)snprintf(wide, cap, "journey: wide\ntrigger: order.placed\nsteps:\n"
+                                              "  - id: b\n    branch:\n");
+    for (int i = 0; i < 400; i++)
+        used += (size_t)snprintf(wide + used, cap - used,
+                                 "      - when: 'order.total > %d'\n        goto: s\n", i);
+    snprintf(wide + used, cap - used,
+             "  - id: s\n    send: { channel: email, template: t, category: transactional }\n");
+    CHECK_OK(e, retain_journeys_load(e, wide, "wide.yaml", 0, d, 2, &n));
+    free(wide);
     retain_engine_close(e);
 }
 
