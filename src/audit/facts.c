@@ -136,14 +136,13 @@ int au_facts_journeys(au_facts *f)
         const jr_journey *j = f->journeys[i];
         if (j->nsteps > maxn)
             maxn = j->nsteps;
-        for (int k = 0; k < j->nsteps; k++)
-            if (j->steps[k].kind == JR_BRANCH && j->steps[k].u.branch.narms > maxsucc)
-                maxsucc = j->steps[k].u.branch.narms;
+        if (jr_successors_max(j) > maxsucc)
+            maxsucc = jr_successors_max(j);
     }
     const retain_allocator *a = &f->e->alloc;
     size_t n = (size_t)maxn + 1;
     walk w = { NULL, rt_calloc(a, n, sizeof(unsigned)), rt_calloc(a, n, 1),
-               rt_calloc(a, n, sizeof(int)), rt_calloc(a, (size_t)maxsucc + 4, sizeof(int)) };
+               rt_calloc(a, n, sizeof(int)), rt_calloc(a, (size_t)maxsucc + 1, sizeof(int)) };
     int rc = w.after && w.seen && w.stack && w.succ ? RETAIN_OK : rt_nomem(f->e);
     for (int i = 0; rc == RETAIN_OK && i < f->njourneys; i++) {
         w.j = f->journeys[i];
