@@ -74,6 +74,9 @@ FEATURES = {
         'retain_replenish_learn', 'retain_replenish_get', 'retain_product_upsert',
         'retain_recommend_build', 'retain_recommend', 'retain_recommendations_free',
     ]),
+    'audit': ('retain/audit.h', [
+        'retain_audit_run', 'retain_audit_run_yaml', 'retain_audit_json', 'retain_audit_free',
+    ]),
 }
 
 _FILES_CALL = re.compile(r'\bfiles\s*\(([^)]*)\)', re.S)

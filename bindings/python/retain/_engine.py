@@ -526,6 +526,31 @@ class Engine:
         require(self._e, "tick", "journeys")
         return _journeys.tick(self._e, now)
 
+    def audit(self, now: Time, *, journeys: Optional[Sequence[str]] = None,
+              origins: Optional[Sequence[Optional[str]]] = None) -> Dict[str, Any]:
+        """The post-purchase self-audit of this store as of ``now``: a dict with ``score``
+        (1 to 10), ``passed_weight``, ``total_weight``, ``now`` and ``items``, one dict per
+        practice with ``key``, ``title``, ``passed``, ``weight``, ``detail`` (what was
+        found) and ``advice`` (how to add it; "" when passed). See docs/audit.md.
+
+        With ``journeys`` (journey YAML texts), they are audited as if installed: each
+        replaces an installed journey of the same name; nothing is written. ``origins``
+        names them in errors. A text that does not parse raises
+        :class:`retain.ParseError` with its diagnostics."""
+        fn = require(self._e, "audit", "audit")
+        texts = None
+        if journeys is not None:
+            if isinstance(journeys, str):
+                raise TypeError("journeys must be a sequence of YAML texts, not one str")
+            texts = tuple(text(j, "journeys") for j in journeys)
+        names = None
+        if origins is not None:
+            names = tuple(origins)
+            if texts is None or len(names) != len(texts):
+                raise InvalidArgument("origins must name each of the journeys texts")
+        result = json.loads(fn(to_ms(now, "now"), texts, names))
+        return result  # type: ignore[no-any-return]
+
     def register_transport(self, channel: str, send: Transport, *,
                            max_attempts: Optional[int] = None,
                            backoff_base: Optional[Duration] = None,

@@ -516,6 +516,11 @@ static PyMethodDef engine_methods[] = {
       "report_write(path, now, currency, title, holdout_days, unit, period, "
       "conversion_window_ms)" },
 #endif
+#ifdef RETAIN_PY_HAVE_AUDIT
+    { "audit", rp_audit, METH_VARARGS,
+      "audit(now, yaml_texts, origins) -> JSON text; yaml_texts None: the installed journeys; "
+      "ParseError.diagnostics for the first bad text" },
+#endif
     { NULL, NULL, 0, NULL },
 };
 

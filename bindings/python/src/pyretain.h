@@ -141,6 +141,8 @@ PyObject *rp_journeys_load_file(PyObject *self, PyObject *args);
 PyObject *rp_engine_tick(PyObject *self, PyObject *args);
 PyObject *rp_customer_next(PyObject *self, PyObject *args);
 PyObject *rp_customer_explain(PyObject *self, PyObject *args);
+/* audit.c */
+PyObject *rp_audit(PyObject *self, PyObject *args);
 int rp_journeys_init(PyObject *module);
 #endif
 
