@@ -8,7 +8,9 @@
  *  3. loads the post-purchase journey and the marketplace policies,
  *     registers an e-mail transport that prints, and simulates three weeks
  *     of new orders with an on-time parcel, a late one, a cancelled order
- *     and an Amazon order, printing every touchpoint as it goes out.
+ *     and an Amazon order, printing every touchpoint as it goes out,
+ *  4. audits the program against the practices stores are judged by and
+ *     prints the score with what is missing.
  *
  *   storefront [CDNOW_sample.txt] [database file] [examples dir]
  */
@@ -213,6 +215,30 @@ static int simulate(retain_engine *e, const char *examples)
     return 0;
 }
 
+/* The audit's checklist, with the first sentence of each missing item's advice. */
+static int audit(retain_engine *e, int64_t now, const char *db)
+{
+    retain_audit *a = NULL;
+    if (retain_audit_run(&a, e, now))
+        return fail(e, "audit");
+    printf("\nThe post-purchase audit: %d/10\n", retain_audit_score(a));
+    for (size_t i = 0; i < retain_audit_count(a); i++) {
+        struct retain_audit_item it;
+        if (retain_audit_item(a, i, &it))
+            continue;
+        if (it.passed) {
+            printf("  [ok] %s\n", it.title);
+            continue;
+        }
+        size_t n = strcspn(it.advice, ":\n");
+        printf("  [  ] %s: %.*s\n", it.title, (int)n, it.advice);
+    }
+    printf("(`build/tools/retain/retain audit %s --now 2026-01-22` prints the advice in full,\n"
+           "with the YAML to add.)\n", db);
+    retain_audit_free(a);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *data = argc > 1 ? argv[1] : "tests/data/CDNOW_sample.txt";
@@ -226,7 +252,7 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("libretain %s, database %s\n\n", retain_version(), db);
-    if (history(e, data) || simulate(e, examples))
+    if (history(e, data) || simulate(e, examples) || audit(e, T0 + 21 * DAY, db))
         return 1;
     retain_engine_close(e);
     printf("\nThe database is %s: try `build/tools/retain/retain stats %s`.\n", db, db);
