@@ -35,14 +35,11 @@ static int jlist_add(jlist *l, const jr_journey *j)
             f->journeys[i] = j; /* a file may hold several versions: the newest counts */
         return RETAIN_OK;
     }
-    if (f->njourneys == l->cap) {
-        int ncap = l->cap ? l->cap * 2 : 8;
-        const jr_journey **v = rt_realloc(&f->e->alloc, f->journeys, (size_t)ncap * sizeof *v);
-        if (!v)
-            return rt_nomem(f->e);
-        f->journeys = v;
-        l->cap = ncap;
-    }
+    const jr_journey **v = rt_grow(&f->e->alloc, (void *)f->journeys, &l->cap, f->njourneys, 8,
+                                   sizeof *v);
+    if (!v)
+        return rt_nomem(f->e);
+    f->journeys = v;
     f->journeys[f->njourneys++] = j;
     return RETAIN_OK;
 }

@@ -66,6 +66,20 @@ static int list(const au_facts *f, rt_buf *d, bool (*pred)(const au_send *, cons
     return n;
 }
 
+/* Pass with the matching sends in the detail, or say `none` and advise. */
+static int sends_or_advice(const au_facts *f, rt_buf *d, rt_buf *adv,
+                           bool (*pred)(const au_send *, const void *), const void *arg,
+                           const char *suffix, const char *none, const char *advice)
+{
+    if (list(f, d, pred, arg)) {
+        rt_buf_puts(d, suffix);
+        return 1;
+    }
+    rt_buf_puts(d, none);
+    rt_buf_puts(adv, advice);
+    return 0;
+}
+
 static const char *const feedback_words[] = { "feedback", "review", "survey", "rating", "nps",
                                               NULL };
 static const char *const care_words[] = { "care", "tip", "guide", "howto", "how_to", "welcome",
@@ -151,11 +165,18 @@ static bool after_event(const au_send *s, const void *arg)
 static int check_delay(const au_facts *f, rt_buf *d, rt_buf *adv)
 {
     au_event ev = AU_DELAYED;
-    if (list(f, d, after_event, &ev)) {
-        rt_buf_puts(d, " on shipment.delayed");
+    if (sends_or_advice(
+            f, d, adv, after_event, &ev, " on shipment.delayed", "no message on shipment.delayed",
+            "Warn the customer before they have to ask: shipment.delayed is raised when a "
+            "shipment passes its promised date undelivered or the carrier reports an "
+            "exception; a journey on it sends an apology with the new ETA (a compensation "
+            "coupon is optional).\n\n"
+            "journey: delay-notice\n"
+            "trigger: shipment.delayed\n"
+            "steps:\n"
+            "  - id: notice\n"
+            "    send: { channel: email, template: delivery_delayed, category: transactional }\n"))
         return 1;
-    }
-    rt_buf_puts(d, "no message on shipment.delayed");
     /* A notice sent when a wait for the shipment times out is a guess from a
      * fixed delay, not from the promised date: say so, it is close. */
     for (int i = 0; i < f->njourneys; i++) {
@@ -172,16 +193,6 @@ static int check_delay(const au_facts *f, rt_buf *d, rt_buf *adv)
                               t->u.send.template_id, s->u.wait_for.event);
         }
     }
-    rt_buf_puts(adv,
-                "Warn the customer before they have to ask: shipment.delayed is raised when a "
-                "shipment passes its promised date undelivered or the carrier reports an "
-                "exception; a journey on it sends an apology with the new ETA (a compensation "
-                "coupon is optional).\n\n"
-                "journey: delay-notice\n"
-                "trigger: shipment.delayed\n"
-                "steps:\n"
-                "  - id: notice\n"
-                "    send: { channel: email, template: delivery_delayed, category: transactional }\n");
     return 0;
 }
 
@@ -197,21 +208,17 @@ static bool care(const au_send *s, const void *arg)
 
 static int check_care(const au_facts *f, rt_buf *d, rt_buf *adv)
 {
-    if (list(f, d, care, NULL)) {
-        rt_buf_puts(d, " after shipment.delivered");
-        return 1;
-    }
-    rt_buf_puts(d, "nothing after shipment.delivered but status or feedback messages");
-    rt_buf_puts(adv,
-                "Help the customer enjoy what they bought: after shipment.delivered, send care "
-                "tips, a product guide or a welcome / activation message (a video link).\n\n"
-                "journey: care-tips\n"
-                "trigger: shipment.delivered\n"
-                "steps:\n"
-                "  - id: tips\n"
-                "    wait: 2d\n"
-                "    send: { channel: email, template: care_tips, category: service }\n");
-    return 0;
+    return sends_or_advice(
+        f, d, adv, care, NULL, " after shipment.delivered",
+        "nothing after shipment.delivered but status or feedback messages",
+        "Help the customer enjoy what they bought: after shipment.delivered, send care "
+        "tips, a product guide or a welcome / activation message (a video link).\n\n"
+        "journey: care-tips\n"
+        "trigger: shipment.delivered\n"
+        "steps:\n"
+        "  - id: tips\n"
+        "    wait: 2d\n"
+        "    send: { channel: email, template: care_tips, category: service }\n");
 }
 
 /* ---- feedback request and acknowledgement -------------------------------- */
@@ -326,21 +333,16 @@ static int check_returns(const au_facts *f, rt_buf *d, rt_buf *adv)
 static int check_replenishment(const au_facts *f, rt_buf *d, rt_buf *adv)
 {
     au_event ev = AU_REPLENISH;
-    if (list(f, d, after_event, &ev)) {
-        rt_buf_puts(d, " on replenishment.due");
-        return 1;
-    }
-    rt_buf_puts(d, "no message on replenishment.due");
-    rt_buf_puts(adv,
-                "Remind the customer before they run out: replenishment.due comes about one "
-                "consumption cycle after an order of a consumable SKU (configured per SKU or "
-                "learned from its repurchase intervals); a journey on it sends the reminder.\n\n"
-                "journey: replenishment\n"
-                "trigger: replenishment.due\n"
-                "steps:\n"
-                "  - id: remind\n"
-                "    send: { channel: email, template: replenish_reminder, category: marketing }\n");
-    return 0;
+    return sends_or_advice(
+        f, d, adv, after_event, &ev, " on replenishment.due", "no message on replenishment.due",
+        "Remind the customer before they run out: replenishment.due comes about one "
+        "consumption cycle after an order of a consumable SKU (configured per SKU or "
+        "learned from its repurchase intervals); a journey on it sends the reminder.\n\n"
+        "journey: replenishment\n"
+        "trigger: replenishment.due\n"
+        "steps:\n"
+        "  - id: remind\n"
+        "    send: { channel: email, template: replenish_reminder, category: marketing }\n");
 }
 
 /* ---- recommendations and coupons ----------------------------------------- */
@@ -348,24 +350,29 @@ static int check_replenishment(const au_facts *f, rt_buf *d, rt_buf *adv)
 /* Neither step kind is in this libretain's journey language yet, so no
  * journey can have one; the items stay missing with a pointer to the docs
  * until the kinds land and are counted here. */
+static int missing_step(rt_buf *d, rt_buf *adv, const char *kind, const char *advice)
+{
+    rt_buf_printf(d, "no journey has a %s step", kind);
+    rt_buf_puts(adv, advice);
+    return 0;
+}
+
 static int check_recommendations(const au_facts *f, rt_buf *d, rt_buf *adv)
 {
     (void)f;
-    rt_buf_puts(d, "no journey has a recommend step");
-    rt_buf_puts(adv, "Suggest what goes with the purchase: after delivery, a recommend: step "
-                     "puts the products most often bought together with the order into the "
-                     "next message (docs/audit.md#recommendations).");
-    return 0;
+    return missing_step(d, adv, "recommend",
+                        "Suggest what goes with the purchase: after delivery, a recommend: step "
+                        "puts the products most often bought together with the order into the "
+                        "next message (docs/audit.md#recommendations-and-coupon).");
 }
 
 static int check_coupon(const au_facts *f, rt_buf *d, rt_buf *adv)
 {
     (void)f;
-    rt_buf_puts(d, "no journey has a coupon step");
-    rt_buf_puts(adv, "Give codes that work: a coupon: step issues a unique, single-use code "
-                     "with an expiry and validates it before the message that carries it is "
-                     "sent (docs/audit.md#coupon).");
-    return 0;
+    return missing_step(d, adv, "coupon",
+                        "Give codes that work: a coupon: step issues a unique, single-use code "
+                        "with an expiry and validates it before the message that carries it is "
+                        "sent (docs/audit.md#recommendations-and-coupon).");
 }
 
 /* ---- consent, quiet hours and frequency caps ----------------------------- */

@@ -63,28 +63,21 @@ static void reach(walk *w, int from, unsigned bit, bool stop_at_wait)
 
 static int add_send(au_facts *f, const au_send *s)
 {
-    if (f->nsends == f->capsends) {
-        int ncap = f->capsends ? f->capsends * 2 : 16;
-        au_send *v = rt_realloc(&f->e->alloc, f->sends, (size_t)ncap * sizeof *v);
-        if (!v)
-            return rt_nomem(f->e);
-        f->sends = v;
-        f->capsends = ncap;
-    }
+    au_send *v = rt_grow(&f->e->alloc, f->sends, &f->capsends, f->nsends, 16, sizeof *s);
+    if (!v)
+        return rt_nomem(f->e);
+    f->sends = v;
     f->sends[f->nsends++] = *s;
     return RETAIN_OK;
 }
 
 static int add_measured(au_facts *f, const au_measured *m)
 {
-    if (f->nmeasured == f->capmeasured) {
-        int ncap = f->capmeasured ? f->capmeasured * 2 : 8;
-        au_measured *v = rt_realloc(&f->e->alloc, f->measured, (size_t)ncap * sizeof *v);
-        if (!v)
-            return rt_nomem(f->e);
-        f->measured = v;
-        f->capmeasured = ncap;
-    }
+    au_measured *v = rt_grow(&f->e->alloc, f->measured, &f->capmeasured, f->nmeasured, 8,
+                             sizeof *m);
+    if (!v)
+        return rt_nomem(f->e);
+    f->measured = v;
     f->measured[f->nmeasured++] = *m;
     return RETAIN_OK;
 }

@@ -61,6 +61,21 @@ void rt_free(const retain_allocator *a, void *p)
         a->free(a->ctx, p);
 }
 
+void *rt_grow(const retain_allocator *a, void *items, int *cap, int count, int first, size_t size)
+{
+    if (count < *cap)
+        return items;
+    int ncap = *cap ? *cap * 2 : first;
+    void *v = rt_calloc(a, (size_t)ncap, size);
+    if (!v)
+        return NULL;
+    if (items)
+        memcpy(v, items, (size_t)count * size);
+    rt_free(a, items);
+    *cap = ncap;
+    return v;
+}
+
 char *rt_strndup(const retain_allocator *a, const char *s, size_t n)
 {
     if (!s)

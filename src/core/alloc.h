@@ -14,6 +14,12 @@ void rt_free(const retain_allocator *a, void *p);
 char *rt_strdup(const retain_allocator *a, const char *s);           /* NULL -> NULL */
 char *rt_strndup(const retain_allocator *a, const char *s, size_t n);
 
+/* Room for one more element in `items`, an array of *cap elements of
+ * `size` bytes holding `count`: the same array when it has room, else a
+ * copy twice as large (`first` elements at first) and `items` is freed.
+ * NULL on out of memory, with `items` and *cap unchanged. */
+void *rt_grow(const retain_allocator *a, void *items, int *cap, int count, int first, size_t size);
+
 /* Copy `src` into `dst` filling defaults: a NULL or partial allocator becomes libc. */
 void rt_allocator_resolve(retain_allocator *dst, const retain_allocator *src);
 

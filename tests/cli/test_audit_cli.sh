@@ -5,17 +5,7 @@
 retain="$1"; src="$2"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() { # description, expected exit code, command...
-    desc=$1; want=$2; shift 2
-    "$@" > "$tmp/out" 2> "$tmp/err"; got=$?
-    if [ "$got" -eq "$want" ]; then pass=$((pass+1)); else
-        fail=$((fail+1)); echo "FAIL: $desc: exit $got, expected $want"; cat "$tmp/err"; fi
-}
-contains() { # description, file, text
-    if grep -qF -- "$3" "$2"; then pass=$((pass+1)); else
-        fail=$((fail+1)); echo "FAIL: $1: \"$3\" not in:"; cat "$2"; fi
-}
+. "$src/tests/cli/common.sh"
 same() { # description, file a, file b
     if cmp -s "$2" "$3"; then pass=$((pass+1)); else
         fail=$((fail+1)); echo "FAIL: $1: $2 and $3 differ"; fi

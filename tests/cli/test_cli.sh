@@ -4,13 +4,7 @@
 retain="$1"; src="$2"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() { # description, expected exit code, command...
-    desc=$1; want=$2; shift 2
-    "$@" > "$tmp/out" 2> "$tmp/err"; got=$?
-    if [ "$got" -eq "$want" ]; then pass=$((pass+1)); else
-        fail=$((fail+1)); echo "FAIL: $desc: exit $got, expected $want"; cat "$tmp/err"; fi
-}
+. "$src/tests/cli/common.sh"
 near() { # description, file, json key, expected, relative tolerance
     got=$(sed -n "s/.*\"$3\":\([-0-9.e+]*\).*/\1/p" "$2")
     if awk -v g="$got" -v w="$4" -v t="$5" 'BEGIN { d = g - w; if (d < 0) d = -d;
@@ -21,10 +15,6 @@ lines() { # description, file, expected line count
     n=$(wc -l < "$2" | tr -d ' ')
     if [ "$n" -eq "$3" ]; then pass=$((pass+1)); else
         fail=$((fail+1)); echo "FAIL: $1: $n lines, expected $3"; fi
-}
-contains() { # description, file, text
-    if grep -qF -- "$3" "$2"; then pass=$((pass+1)); else
-        fail=$((fail+1)); echo "FAIL: $1: \"$3\" not in:"; cat "$2"; fi
 }
 
 check "no command" 2 "$retain"
