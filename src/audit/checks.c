@@ -347,9 +347,9 @@ static int check_replenishment(const au_facts *f, rt_buf *d, rt_buf *adv)
 
 /* ---- recommendations and coupons ----------------------------------------- */
 
-/* Neither step kind is in this libretain's journey language yet, so no
- * journey can have one; the items stay missing with a pointer to the docs
- * until the kinds land and are counted here. */
+/* The coupon step kind is not in this libretain's journey language yet, so
+ * no journey can have one; that item stays missing with a pointer to the
+ * docs until the kind lands and is counted like recommend. */
 static int missing_step(rt_buf *d, rt_buf *adv, const char *kind, const char *advice)
 {
     rt_buf_printf(d, "no journey has a %s step", kind);
@@ -359,11 +359,34 @@ static int missing_step(rt_buf *d, rt_buf *adv, const char *kind, const char *ad
 
 static int check_recommendations(const au_facts *f, rt_buf *d, rt_buf *adv)
 {
-    (void)f;
+    int n = 0;
+    for (int i = 0; i < f->njourneys; i++) {
+        const jr_journey *j = f->journeys[i];
+        for (int k = 0; k < j->nsteps; k++) {
+            if (j->steps[k].kind != JR_RECOMMEND)
+                continue;
+            sep(d);
+            rt_buf_printf(d, "%s/%s recommends %d product%s", j->name, j->steps[k].id,
+                          j->steps[k].u.recommend.count,
+                          j->steps[k].u.recommend.count == 1 ? "" : "s");
+            n++;
+        }
+    }
+    if (n)
+        return 1;
     return missing_step(d, adv, "recommend",
-                        "Suggest what goes with the purchase: after delivery, a recommend: step "
-                        "puts the products most often bought together with the order into the "
-                        "next message (docs/audit.md#recommendations-and-coupon).");
+                        "Suggest what goes with the purchase: some time after the order, a recommend: step "
+                        "puts the products most often bought together with what the customer "
+                        "owns into the payload of the later sends (retain_recommend_build() "
+                        "learns them from co-purchases).\n\n"
+                        "journey: recommendations\n"
+                        "trigger: order.placed\n"
+                        "steps:\n"
+                        "  - id: pick\n"
+                        "    wait: 14d\n"
+                        "    recommend: { count: 3 }\n"
+                        "  - id: suggest\n"
+                        "    send: { channel: email, template: goes_well_with, category: marketing }\n");
 }
 
 static int check_coupon(const au_facts *f, rt_buf *d, rt_buf *adv)

@@ -178,6 +178,7 @@ static const struct fixture {
     { "returns.yaml", JOURNEYS, "returns" },
     { "replenishment.yaml", JOURNEYS, "replenishment" },
     { "measured.yaml", JOURNEYS, "measured" },
+    { "recommendations.yaml", JOURNEYS, "recommendations" },
     { "ebay.yaml", PROFILE, "marketplace" },
     { NULL, CONSENT, "policy" },
 };
@@ -243,9 +244,9 @@ static void test_advice(void)
         tried++;
         retain_engine_close(e);
     }
-    /* Every practice except policy (calls), recommendations and coupon
-     * (docs) has an installable snippet. */
-    CHECK_INT(tried, 9);
+    /* Every practice except policy (calls) and coupon (docs) has an
+     * installable snippet. */
+    CHECK_INT(tried, 10);
     retain_audit_free(a);
     retain_engine_close(e0);
 }
