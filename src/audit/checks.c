@@ -347,9 +347,6 @@ static int check_replenishment(const au_facts *f, rt_buf *d, rt_buf *adv)
 
 /* ---- recommendations and coupons ----------------------------------------- */
 
-/* The coupon step kind is not in this libretain's journey language yet, so
- * no journey can have one; that item stays missing with a pointer to the
- * docs until the kind lands and is counted like recommend. */
 static int missing_step(rt_buf *d, rt_buf *adv, const char *kind, const char *advice)
 {
     rt_buf_printf(d, "no journey has a %s step", kind);
@@ -391,11 +388,26 @@ static int check_recommendations(const au_facts *f, rt_buf *d, rt_buf *adv)
 
 static int check_coupon(const au_facts *f, rt_buf *d, rt_buf *adv)
 {
-    (void)f;
+    int n = 0;
+    for (int i = 0; i < f->njourneys; i++) {
+        const jr_journey *j = f->journeys[i];
+        for (int k = 0; k < j->nsteps; k++) {
+            if (j->steps[k].kind != JR_COUPON)
+                continue;
+            sep(d);
+            rt_buf_printf(d, "%s/%s issues a code of campaign %s", j->name, j->steps[k].id,
+                          j->steps[k].u.coupon.campaign);
+            n++;
+        }
+    }
+    if (n)
+        return 1;
     return missing_step(d, adv, "coupon",
-                        "Give codes that work: a coupon: step issues a unique, single-use code "
-                        "with an expiry and validates it before the message that carries it is "
-                        "sent (docs/audit.md#recommendations-and-coupon).");
+                        "Give codes that work: define a campaign (retain_coupon_campaign_define() "
+                        "or examples/coupons/campaigns.yaml), then a coupon: step issues a unique "
+                        "code and validates it before the message that carries it is sent; "
+                        "on_invalid names the step to take when no working code can be given "
+                        "(docs/audit.md#recommendations-and-coupon, docs/domain.md).");
 }
 
 /* ---- consent, quiet hours and frequency caps ----------------------------- */

@@ -179,6 +179,7 @@ static const struct fixture {
     { "replenishment.yaml", JOURNEYS, "replenishment" },
     { "measured.yaml", JOURNEYS, "measured" },
     { "recommendations.yaml", JOURNEYS, "recommendations" },
+    { "coupon.yaml", JOURNEYS, "coupon" },
     { "ebay.yaml", PROFILE, "marketplace" },
     { NULL, CONSENT, "policy" },
 };
