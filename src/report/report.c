@@ -64,7 +64,7 @@ static int render(rt_report *r)
     rt_html_page_open(r->b, r->o.title, sub);
     int (*const sections[])(rt_report *) = {
         rt_sec_overview, rt_sec_cohorts, rt_sec_trend, rt_sec_ltv,
-        rt_sec_model, rt_sec_alive, rt_sec_rfm, rt_sec_journeys,
+        rt_sec_model, rt_sec_alive, rt_sec_rfm, rt_sec_journeys, rt_sec_audit,
     };
     for (size_t i = 0; i < sizeof sections / sizeof sections[0] && !rc; i++)
         rc = sections[i](r);

@@ -115,6 +115,7 @@ int rt_sec_model(rt_report *r);
 int rt_sec_alive(rt_report *r);
 int rt_sec_rfm(rt_report *r);
 int rt_sec_journeys(rt_report *r);
+int rt_sec_audit(rt_report *r);
 
 /*
  * The BG/NBD model of the orders before `now`, calibrated on those up to

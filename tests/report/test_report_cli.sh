@@ -44,9 +44,12 @@ absent "no script" "$page" '<script'
 absent "no import in css" "$page" '@import|url\('
 contains "viewport meta" "$page" '<meta name="viewport" content="width=device-width, initial-scale=1">'
 contains "responsive svg" "$page" 'svg{display:block;width:100%;height:auto}'
-for s in overview cohorts trend ltv model alive rfm journeys; do
+for s in overview cohorts trend ltv model alive rfm journeys audit; do
     contains "section $s" "$page" "<section id=\"$s\">"
 done
+# the audit's score is the one `retain audit` gives
+score=$("$retain" audit "$tmp/cdnow.db" --now 1998-07-01 --json | sed -n 's/^{"score":\([0-9]*\),.*/\1/p')
+contains "audit score" "$page" "data-metric=\"audit_score\" data-value=\"$score\""
 for c in cohorts revenue repeat ltv holdout alive rfm funnel-0; do
     n=$(sed -n "s/.*data-chart=\"$c\" data-n=\"\([0-9]*\)\".*/\1/p" "$page")
     if [ -n "$n" ] && [ "$n" -gt 0 ]; then ok; else ko "chart $c has \"$n\" points"; fi
