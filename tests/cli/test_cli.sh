@@ -106,6 +106,14 @@ contains "metrics customers" "$tmp/out" "customers          2357"
 contains "metrics orders" "$tmp/out" "orders             6919"
 check "metrics json" 0 "$retain" metrics "$tmp/cdnow.db" --now 1998-07-01 --json
 contains "metrics json orders" "$tmp/out" '"orders":6919'
+check "metrics cohorts" 0 "$retain" metrics "$tmp/cdnow.db" --now 1998-07-01 --cohorts month
+contains "metrics cohorts head" "$tmp/out" "month cohorts: share of each cohort buying again"
+contains "metrics cohort row" "$tmp/out" "1997-01-01       781 15.9%"
+lines "metrics three cohorts" "$tmp/out" 18
+check "metrics cohorts json" 0 "$retain" metrics "$tmp/cdnow.db" --now 1998-07-01 --cohorts week --json
+contains "metrics cohorts json keys" "$tmp/out" '{"summary":{'
+contains "metrics cohorts json cohorts" "$tmp/out" '"cohorts":{'
+check "metrics bad cohorts" 2 "$retain" metrics "$tmp/cdnow.db" --now 1998-07-01 --cohorts year
 check "metrics unknown currency" 1 "$retain" metrics "$tmp/cdnow.db" --now 1998-07-01 --currency XYZ
 check "fit help" 0 "$retain" fit --help
 check "fit needs model" 2 "$retain" fit "$tmp/cdnow.db" --now 1997-10-01

@@ -28,25 +28,77 @@ static retain_engine *open_db(int argc, char **argv, const char *usage, int *cod
     return e;
 }
 
+/* The acquisition cohorts as a table: one row per cohort, retention per
+ * period after acquisition (at most 12 columns; the newest 24 cohorts). */
+static int print_cohorts(retain_engine *e, const char *currency, retain_period period,
+                         int64_t now)
+{
+    retain_cohorts *c = NULL;
+    int rc = retain_cohort_retention(&c, e, currency, period, now);
+    if (rc)
+        return rc;
+    size_t cols = 0, first = c->count > 24 ? c->count - 24 : 0;
+    for (size_t i = first; i < c->count; i++)
+        if (c->cohorts[i].periods > cols)
+            cols = c->cohorts[i].periods;
+    if (cols > 12)
+        cols = 12;
+    printf("\n%s cohorts: share of each cohort buying again, by %ss since acquisition%s\n",
+           retain_period_name(period), retain_period_name(period),
+           c->last_partial ? " (the last column is to date)" : "");
+    printf("%-10s %9s", "cohort", "customers");
+    for (size_t k = 1; k < cols; k++)
+        printf(" %5zu", k);
+    printf("\n");
+    for (size_t i = first; i < c->count; i++) {
+        const retain_cohort *h = &c->cohorts[i];
+        char date[32];
+        cli_format_time(h->start, date, sizeof date);
+        date[10] = '\0';
+        printf("%-10s %9lld", date, (long long)h->customers);
+        for (size_t k = 1; k < cols && k < h->periods; k++)
+            printf(" %4.1f%%", 100.0 * h->retention[k]);
+        printf("\n");
+    }
+    if (first)
+        printf("(%zu older cohorts not shown; --json has them all)\n", first);
+    retain_cohorts_free(c);
+    return RETAIN_OK;
+}
+
 int cmd_metrics(int argc, char **argv)
 {
     bool json = cli_flag(&argc, argv, "--json");
+    const char *cohorts = cli_option(&argc, argv, "--cohorts");
+    retain_period period = RETAIN_PERIOD_MONTH;
+    if (cohorts && !cli_parse_period(cohorts, &period)) {
+        fprintf(stderr, "retain: --cohorts \"%s\" is not week, month or quarter\n", cohorts);
+        return CLI_USAGE;
+    }
     int64_t now;
     const char *currency;
     if (!common_opts(&argc, argv, &now, &currency))
         return CLI_USAGE;
     int code;
-    retain_engine *e = open_db(argc, argv, "retain metrics DB --now T [--currency USD] [--json]",
-                               &code);
+    retain_engine *e = open_db(argc, argv,
+                               "retain metrics DB --now T [--currency USD] "
+                               "[--cohorts week|month|quarter] [--json]", &code);
     if (!e)
         return code;
     int rc;
     if (json) {
         char *out = NULL;
+        /* With --cohorts: one object {"summary": ..., "cohorts": ...}. */
+        char *ch = NULL;
         rc = retain_metrics_summary_json(&out, e, currency, now);
-        if (!rc)
+        if (!rc && cohorts)
+            rc = retain_cohort_retention_json(&ch, e, currency, period, now);
+        if (!rc && cohorts)
+            printf("{\"summary\":%s,\"cohorts\":%s}\n", out, ch);
+        else if (!rc)
             printf("%s\n", out);
         retain_free(e, out);
+        retain_free(e, ch);
     } else {
         retain_metrics_summary s = RETAIN_METRICS_SUMMARY_INIT;
         rc = retain_metrics_summary_get(&s, e, currency, now);
@@ -65,6 +117,8 @@ int cmd_metrics(int argc, char **argv)
             printf("LTV mean           %.*f\n", digits, s.ltv_mean / unit);
             printf("LTV median         %.*f\n", digits, s.ltv_median / unit);
             printf("LTV p90            %.*f\n", digits, s.ltv_p90 / unit);
+            if (cohorts)
+                rc = print_cohorts(e, currency, period, now);
         }
     }
     if (rc)

@@ -21,6 +21,8 @@ retain_engine *cli_open(const char *path, bool readonly);
 /* Parse a time: ms since the epoch, or an ISO date "2026-01-31" or
  * "2026-01-31T09:30:00Z". */
 bool cli_parse_time(const char *s, int64_t *out);
+/* "week", "month" or "quarter". */
+bool cli_parse_period(const char *s, retain_period *out);
 /* Parse a duration like 90s, 30m, 2h, 3d, 2w. */
 bool cli_parse_duration(const char *s, int64_t *out);
 /* Format ms UTC as ISO 8601. */

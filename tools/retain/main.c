@@ -23,7 +23,8 @@ static const cli_cmd commands[] = {
     { "tick", "run the journeys, writing messages as JSON lines",
       "retain tick DB --now T [--until T] [--step 1h] [--out FILE]", cmd_tick },
     { "metrics", "orders, revenue, AOV, repeat rate, LTV to date",
-      "retain metrics DB --now T [--currency USD] [--json]", cmd_metrics },
+      "retain metrics DB --now T [--currency USD] [--cohorts week|month|quarter] [--json]",
+      cmd_metrics },
     { "fit", "fit a customer-base model on the orders before --now",
       "retain fit DB --model bgnbd|pareto|mbgnbd|gg --now T [--currency USD] [--holdout DAYS] "
       "[--json]", cmd_fit },

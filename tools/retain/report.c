@@ -8,19 +8,6 @@
 #define REPORT_USAGE "retain report DB -o FILE.html --now T [--currency USD] [--holdout-days N] " \
                      "[--period week|month|quarter] [--title TEXT]"
 
-static bool period_of(const char *s, retain_period *out)
-{
-    static const retain_period periods[] = { RETAIN_PERIOD_WEEK, RETAIN_PERIOD_MONTH,
-                                             RETAIN_PERIOD_QUARTER };
-    for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
-        if (!strcmp(s, retain_period_name(periods[i]))) {
-            *out = periods[i];
-            return true;
-        }
-    }
-    return false;
-}
-
 int cmd_report(int argc, char **argv)
 {
     retain_report_options o = RETAIN_REPORT_OPTIONS_INIT;
@@ -43,7 +30,7 @@ int cmd_report(int argc, char **argv)
         }
         o.holdout_days = (int)days;
     }
-    if (period && !period_of(period, &o.period)) {
+    if (period && !cli_parse_period(period, &o.period)) {
         fprintf(stderr, "retain: --period \"%s\" is not week, month or quarter\n", period);
         return CLI_USAGE;
     }

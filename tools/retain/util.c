@@ -119,3 +119,16 @@ double cli_minor_unit(const char *currency)
         unit *= 10.0;
     return unit;
 }
+
+bool cli_parse_period(const char *s, retain_period *out)
+{
+    static const retain_period periods[] = { RETAIN_PERIOD_WEEK, RETAIN_PERIOD_MONTH,
+                                             RETAIN_PERIOD_QUARTER };
+    for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
+        if (!strcmp(s, retain_period_name(periods[i]))) {
+            *out = periods[i];
+            return true;
+        }
+    }
+    return false;
+}
