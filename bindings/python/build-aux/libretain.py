@@ -56,6 +56,11 @@ FEATURES = {
         'retain_policy_profile_remove', 'retain_policy_profile_of',
     ]),
     'report': ('retain/report.h', ['retain_report_html', 'retain_report_write']),
+    'tasks': ('retain/task.h', [
+        'retain_agent_upsert', 'retain_agent_list', 'retain_task_routing_set',
+        'retain_task_create', 'retain_task_route', 'retain_task_claim', 'retain_task_complete',
+        'retain_task_cancel', 'retain_task_list',
+    ]),
     'metrics': ('retain/metrics.h', [
         'retain_metrics_summary_json', 'retain_cohort_retention_json',
         'retain_churn_by_period_json', 'retain_rfm_scores_json', 'retain_rfm_from_store_json',

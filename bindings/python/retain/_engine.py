@@ -18,6 +18,7 @@ from ._coupons import Coupons, Feedback
 from ._refresh import EngineModels
 from ._domain import Products, Recommendations, Replenishment
 from ._policy import Policy
+from ._tasks import Tasks
 from ._errors import EngineClosed, InvalidArgument, NotFound
 from ._types import (Consent, ConsentStatus, Counts, Customer, Event, ImportStats, Order,
                      OrderLine, Shipment)
@@ -399,7 +400,8 @@ class Engine:
 
     __slots__ = ("_e", "customers", "consent", "orders", "shipments", "events", "journeys",
                  "outbox", "messages", "policy", "metrics", "models", "products",
-                 "replenishment", "recommendations", "coupons", "feedback", "__weakref__")
+                 "replenishment", "recommendations", "coupons", "feedback", "tasks",
+                 "__weakref__")
 
     def __init__(self, path: Union[str, "os.PathLike[str]"] = ":memory:", *,
                  busy_timeout_ms: Optional[int] = None, zoneinfo_dir: Optional[str] = None,
@@ -439,6 +441,7 @@ class Engine:
         self.products = Products(self._e)
         self.replenishment = Replenishment(self._e)
         self.recommendations = Recommendations(self._e)
+        self.tasks = Tasks(self._e)
 
     @property
     def path(self) -> str:

@@ -508,6 +508,21 @@ static PyMethodDef engine_methods[] = {
       "monthly_discount_rate, margin, max_iterations, tolerance) -> (customers, "
       "repeat_customers, cleared, calibration_end, purchase, spend)" },
 #endif
+#ifdef RETAIN_PY_HAVE_TASKS
+    { "agent_upsert", rp_agent_upsert, METH_VARARGS,
+      "agent_upsert(id, name, skills, timezone, start_minute, end_minute, weekdays, active, now)" },
+    { "agent_list", rp_agent_list, METH_NOARGS, "agent_list() -> JSON text" },
+    { "task_routing_set", rp_task_routing_set, METH_VARARGS,
+      "task_routing_set(explore, max_open_per_agent)" },
+    { "task_create", rp_task_create, METH_VARARGS,
+      "task_create(customer, kind, note, order, now) -> task id" },
+    { "task_route", rp_task_route, METH_VARARGS, "task_route(now) -> tasks assigned" },
+    { "task_claim", rp_task_claim, METH_VARARGS, "task_claim(id, agent, now)" },
+    { "task_complete", rp_task_complete, METH_VARARGS,
+      "task_complete(id, outcome, converted, now)" },
+    { "task_cancel", rp_task_cancel, METH_VARARGS, "task_cancel(id, now)" },
+    { "task_list", rp_task_list, METH_VARARGS, "task_list(state, agent) -> JSON text" },
+#endif
 #ifdef RETAIN_PY_HAVE_REPORT
     { "report_html", rp_report_html, METH_VARARGS,
       "report_html(now, currency, title, holdout_days, unit, period, conversion_window_ms) "

@@ -219,6 +219,17 @@ PyObject *rp_model_refresh(PyObject *self, PyObject *args);
 #endif
 
 #ifdef RETAIN_PY_HAVE_REPORT
+/* tasks.c */
+PyObject *rp_agent_upsert(PyObject *self, PyObject *args);
+PyObject *rp_agent_list(PyObject *self, PyObject *unused);
+PyObject *rp_task_routing_set(PyObject *self, PyObject *args);
+PyObject *rp_task_create(PyObject *self, PyObject *args);
+PyObject *rp_task_route(PyObject *self, PyObject *args);
+PyObject *rp_task_claim(PyObject *self, PyObject *args);
+PyObject *rp_task_complete(PyObject *self, PyObject *args);
+PyObject *rp_task_cancel(PyObject *self, PyObject *args);
+PyObject *rp_task_list(PyObject *self, PyObject *args);
+
 /* report.c */
 PyObject *rp_report_html(PyObject *self, PyObject *args);
 PyObject *rp_report_write(PyObject *self, PyObject *args);
