@@ -55,5 +55,11 @@ contains "bad file position" "$tmp/err" "bad.yaml:5:5: unknown key \"sned\""
 check "missing journey file" 1 "$retain" audit "$tmp/shop.db" "$tmp/nope.yaml" --now 2026-06-01
 contains "missing file named" "$tmp/err" "nope.yaml"
 
+# The whole journey pack of examples/journeys puts in place every practice a
+# journey can; policy, marketplace and measured depend on the store's data.
+check "pack init" 0 "$retain" init "$tmp/pack.db"
+check "pack" 0 "$retain" audit "$tmp/pack.db" "$src"/examples/journeys/*.yaml --now 2026-06-01 --json
+json "pack passes every journey practice" "$tmp/out" "[i['key'] for i in a['items'] if not i['passed']] == ['policy', 'marketplace', 'measured']"
+
 echo "audit-cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
