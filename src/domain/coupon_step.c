@@ -46,7 +46,17 @@ int rt_coupon_issue_step(retain_engine *e, const char *campaign, int64_t custome
         return RETAIN_OK;
     }
     cs_coupon k;
-    if ((rc = rt_coupon_issue_row(e, &c, customer_key, instance, step, at, &k)))
+    rc = rt_coupon_issue_row(e, &c, customer_key, instance, step, at, &k);
+    if (rc == RETAIN_EMISUSE || rc == RETAIN_ECONFLICT) {
+        /* No randomness configured, or no free code after the retries: the
+         * store's setup, not this tick, is at fault; the step takes its
+         * on_invalid path and says why, and every other journey goes on. */
+        out->reason = RETAIN_COUPON_UNKNOWN;
+        rt_copy(out->why, sizeof out->why, e->errmsg);
+        rt_clear_error(e);
+        return RETAIN_OK;
+    }
+    if (rc)
         return rc;
     out->id = k.id;
     rt_copy(out->code, sizeof out->code, k.code);
