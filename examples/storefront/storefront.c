@@ -154,6 +154,14 @@ static void ship(retain_engine *e, const char *sid, const char *oid, int64_t at)
     retain_shipment_update(e, sid, "in_transit", at, at + 2 * DAY, NULL);
 }
 
+/* The parcel arrived: the carrier's event, and the order's status (the host
+ * decides when an order of several parcels counts as delivered). */
+static void delivered(retain_engine *e, const char *sid, const char *oid, int64_t at)
+{
+    retain_shipment_update(e, sid, "delivered", at, RETAIN_TIME_NONE, NULL);
+    retain_order_set_status(e, oid, "delivered", at);
+}
+
 /* The scripted store: what happens at hour h of the simulation. */
 static void script(retain_engine *e, int64_t h)
 {
@@ -161,12 +169,28 @@ static void script(retain_engine *e, int64_t h)
     switch (h) {
     case 9: customer(e, "ana", "ana@example.com", t); order(e, "W-1001", "ana", "web", t); break;
     case 30: ship(e, "P-1", "W-1001", t); break;
-    case 70: retain_shipment_update(e, "P-1", "delivered", t, RETAIN_TIME_NONE, NULL); break;
+    case 70: delivered(e, "P-1", "W-1001", t); break;
     case 14: customer(e, "ben", "ben@example.com", t); order(e, "W-1002", "ben", "web", t); break;
     case 100: ship(e, "P-2", "W-1002", t); break;  /* late: the apology went out first */
     case 20: customer(e, "cy", "cy@example.com", t); order(e, "W-1003", "cy", "web", t); break;
     case 22: retain_order_set_status(e, "W-1003", "cancelled", t); break;
     case 40: customer(e, "dee", "dee@example.com", t); order(e, "A-7", "dee", "amazon", t); break;
+    /* eve's parcel hits a carrier exception, then arrives */
+    case 200: customer(e, "eve", "eve@example.com", t); order(e, "W-1004", "eve", "web", t); break;
+    case 220: ship(e, "P-4", "W-1004", t); break;
+    case 250: retain_shipment_update(e, "P-4", "exception", t, RETAIN_TIME_NONE, "address not found"); break;
+    case 320: delivered(e, "P-4", "W-1004", t); break;
+    /* answers to the feedback requests: ana is happy, ben is not */
+    case 196: delivered(e, "P-2", "W-1002", t); break;
+    case 340: retain_feedback_record(e, "ana", "W-1001", 9, RETAIN_SCALE_0_10, NULL, t); break;
+    case 460: retain_feedback_record(e, "ben", "W-1002", 4, RETAIN_SCALE_0_10, "too late", t); break;
+    /* ben sends it back and gets his money */
+    case 500: retain_order_set_status(e, "W-1002", "returned", t); break;
+    case 560: retain_order_set_status(e, "W-1002", "refunded", t); break;
+    /* ana comes back for more */
+    case 840: order(e, "W-1005", "ana", "web", t); break;
+    case 860: ship(e, "P-5", "W-1005", t); break;
+    case 910: delivered(e, "P-5", "W-1005", t); break;
     default: break;
     }
 }
@@ -176,12 +200,42 @@ static int simulate(retain_engine *e, const char *examples)
     char path[600];
     retain_diag d[8];
     size_t nd = 0;
-    snprintf(path, sizeof path, "%s/journeys/post-purchase.yaml", examples);
-    if (retain_journeys_load_file(e, path, T0, d, 8, &nd)) {
-        for (size_t i = 0; i < nd && i < 8; i++)
-            fprintf(stderr, "%s:%d:%d: %s\n", path, d[i].line, d[i].column, d[i].message);
-        return fail(e, "journeys");
+    /* The modular journey pack (examples/journeys/README.md). */
+    static const char *const pack[] = {
+        "order-confirmation.yaml", "shipping-updates.yaml", "delay-apology.yaml",
+        "delivered-care-tips.yaml", "complementary-recommendation.yaml", "feedback.yaml",
+        "replenishment-reminder.yaml", "returns-refunds.yaml", "win-back.yaml",
+        "vip-call.yaml", "amazon-order.yaml",
+    };
+    for (size_t i = 0; i < sizeof pack / sizeof pack[0]; i++) {
+        snprintf(path, sizeof path, "%s/journeys/%s", examples, pack[i]);
+        if (retain_journeys_load_file(e, path, T0, d, 8, &nd)) {
+            for (size_t k = 0; k < nd && k < 8; k++)
+                fprintf(stderr, "%s:%d:%d: %s\n", path, d[k].line, d[k].column, d[k].message);
+            return fail(e, "journeys");
+        }
     }
+    /* Coupon campaigns, and the secret their codes are drawn with. */
+    snprintf(path, sizeof path, "%s/coupons/campaigns.yaml", examples);
+    FILE *cf = fopen(path, "rb");
+    static char yaml[16384];
+    size_t len = cf ? fread(yaml, 1, sizeof yaml - 1, cf) : 0;
+    if (cf)
+        fclose(cf);
+    yaml[len] = '\0';
+    if (retain_coupon_campaigns_load(e, yaml, len, path, T0, d) ||
+        retain_coupon_seed(e, "storefront-demo-secret", 22))
+        return fail(e, "coupon campaigns");
+    /* One agent for the calls and chats the journeys ask for. */
+    retain_agent ag = RETAIN_AGENT_INIT;
+    ag.id = "sam";
+    ag.name = "Sam from customer care";
+    ag.skills = "call,chat";
+    ag.timezone = "Europe/Berlin";
+    ag.work_start_minute = 9 * 60;
+    ag.work_end_minute = 17 * 60;
+    if (retain_agent_upsert(e, &ag, T0))
+        return fail(e, "agent");
     snprintf(path, sizeof path, "%s/policies/amazon.yaml", examples);
     if (retain_policy_profile_load_file(e, path, T0, d))
         return fail(e, "marketplace profile");
@@ -190,8 +244,8 @@ static int simulate(retain_engine *e, const char *examples)
     t.send = print_send;
     if (retain_transport_register(e, &t))
         return fail(e, "transport");
-    printf("Three weeks of the post-purchase journey (ticking every hour)\n");
-    for (int64_t h = 0; h <= 21 * 24; h++) {
+    printf("Sixty days of the journey pack (ticking every hour)\n");
+    for (int64_t h = 0; h <= 60 * 24; h++) {
         script(e, h);
         if (retain_engine_tick(e, T0 + h * HOUR, NULL))
             return fail(e, "tick");
@@ -201,15 +255,20 @@ static int simulate(retain_engine *e, const char *examples)
                 tp.outlook != RETAIN_OUTLOOK_NONE) {
                 char when[32];
                 fmt_time(tp.due_at, when, sizeof when);
-                printf("  (support asks: what will ben get next? %s at %s, %s)\n",
-                       tp.template_id, when, tp.reason);
+                printf("  (support asks: what will ben get next? %s at %s%s%s)\n",
+                       tp.template_id, when, tp.reason[0] ? ", " : "", tp.reason);
             }
         }
     }
-    printf("\ncy cancelled, so the journey ended; dee ordered on Amazon, where the store\n"
-           "sends no e-mail of its own. Why did ana get what she got?\n");
+    printf("\ncy cancelled, so her journeys ended; dee ordered on Amazon, where the store\n"
+           "sends only what Amazon allows; ben's low score became a task for a person:\n");
     char *json = NULL;
-    if (retain_customer_explain(&json, e, "ana", T0 + 21 * DAY) == RETAIN_OK)
+    if (retain_task_list(&json, e, RETAIN_TASK_ANY, NULL) == RETAIN_OK)
+        printf("%.400s\n", json);
+    retain_free(e, json);
+    json = NULL;
+    printf("Why did ana get what she got?\n");
+    if (retain_customer_explain(&json, e, "ana", T0 + 60 * DAY) == RETAIN_OK)
         printf("%.600s...\n", json);
     retain_free(e, json);
     return 0;
@@ -233,7 +292,7 @@ static int audit(retain_engine *e, int64_t now, const char *db)
         size_t n = strcspn(it.advice, ":\n");
         printf("  [  ] %s: %.*s\n", it.title, (int)n, it.advice);
     }
-    printf("(`build/tools/retain/retain audit %s --now 2026-01-22` prints the advice in full,\n"
+    printf("(`build/tools/retain/retain audit %s --now 2026-03-02` prints the advice in full,\n"
            "with the YAML to add.)\n", db);
     retain_audit_free(a);
     return 0;
@@ -252,7 +311,7 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("libretain %s, database %s\n\n", retain_version(), db);
-    if (history(e, data) || simulate(e, examples) || audit(e, T0 + 21 * DAY, db))
+    if (history(e, data) || simulate(e, examples) || audit(e, T0 + 60 * DAY, db))
         return 1;
     retain_engine_close(e);
     printf("\nThe database is %s: try `build/tools/retain/retain stats %s`.\n", db, db);
