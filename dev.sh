@@ -104,7 +104,10 @@ cmd_bench() {
 
 cmd_coverage() {
     ensure_packages gcovr
-    configure build-cov -Dbuildtype=debug -Db_coverage=true -Dbenchmarks=false -Dpython=enabled
+    # Atomic counters: the concurrency and crash suites count from several
+    # threads and forked processes at once.
+    configure build-cov -Dbuildtype=debug -Db_coverage=true -Dbenchmarks=false -Dpython=enabled \
+        -Dc_args=-fprofile-update=atomic
     log "building with coverage"
     ninja -C build-cov >/dev/null
     find build-cov -name '*.gcda' -delete
