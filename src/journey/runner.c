@@ -776,9 +776,12 @@ int retain_engine_tick(retain_engine *e, int64_t now, retain_tick_stats *out)
         st.skipped += ds.skipped;
         st.deferred += ds.deferred;
     }
-    /* Tasks that found nobody on shift when they were created. */
-    int64_t assigned = 0;
-    if (rc == RETAIN_OK && (rc = rt_tx_begin(e)) == RETAIN_OK)
+    /* Tasks that found nobody on shift when they were created; the write
+     * transaction only when one waits, so ticks without tasks take no lock. */
+    int64_t waiting = 0, assigned = 0;
+    if (rc == RETAIN_OK)
+        rc = rt_task_waiting(e, &waiting);
+    if (rc == RETAIN_OK && waiting && (rc = rt_tx_begin(e)) == RETAIN_OK)
         rc = rt_tx_end(e, rt_task_route_open(e, now, &assigned));
     if (out)
         *out = st;

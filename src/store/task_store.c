@@ -323,6 +323,12 @@ int rt_task_route_open(retain_engine *e, int64_t now, int64_t *assigned)
     }
 }
 
+int rt_task_waiting(retain_engine *e, int64_t *waiting)
+{
+    static const char sql[] = "SELECT EXISTS(SELECT 1 FROM task WHERE state='open')";
+    return rt_query_int64(e, sql, waiting, "looking for open tasks");
+}
+
 int retain_task_route(int64_t *assigned_out, retain_engine *e, int64_t now)
 {
     RT_ENGINE_GUARD(e);
@@ -339,6 +345,23 @@ int retain_task_route(int64_t *assigned_out, retain_engine *e, int64_t now)
 }
 
 /* ---- creation and life cycle ------------------------------------------- */
+
+/* Step `st` (a bound SELECT of one JSON object) and record its text as the
+ * properties of event `name` on the task's customer. */
+static int emit_described(retain_engine *e, sqlite3_stmt *st, int64_t customer,
+                          const char *name, int64_t at, int64_t order_key)
+{
+    int src = sqlite3_step(st);
+    char *json = src == SQLITE_ROW ? rt_strdup(&e->alloc, rt_col_text(st, 0)) : NULL;
+    sqlite3_reset(st);
+    if (src != SQLITE_ROW)
+        return rt_sqlerr(e, src, "describing a task");
+    if (!json)
+        return rt_nomem(e);
+    int rc = rt_event_emit(e, customer, name, at, json, order_key, 0);
+    rt_free(&e->alloc, json);
+    return rc;
+}
 
 int rt_task_create(retain_engine *e, int64_t customer, int64_t order_key, int64_t instance,
                    const char *kind, const char *note, const char *source,
@@ -376,16 +399,7 @@ int rt_task_create(retain_engine *e, int64_t customer, int64_t order_key, int64_
     rt_bind_text(st, 4, note);
     sqlite3_bind_text(st, 5, source, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, agent);
-    src = sqlite3_step(st);
-    char *json = src == SQLITE_ROW ? rt_strdup(&e->alloc, rt_col_text(st, 0)) : NULL;
-    sqlite3_reset(st);
-    if (src != SQLITE_ROW)
-        return rt_sqlerr(e, src, "describing a task");
-    if (!json)
-        return rt_nomem(e);
-    rc = rt_event_emit(e, customer, "task.created", at, json, order_key, 0);
-    rt_free(&e->alloc, json);
-    return rc;
+    return emit_described(e, st, customer, "task.created", at, order_key);
 }
 
 int retain_task_create(int64_t *task_id_out, retain_engine *e, const char *customer_id,
@@ -539,16 +553,7 @@ static int complete_tx(retain_engine *e, int64_t id, const char *outcome, int co
     sqlite3_bind_int64(st, 3, t.agent);
     sqlite3_bind_text(st, 4, outcome, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, converted != 0);
-    int src = sqlite3_step(st);
-    char *json = src == SQLITE_ROW ? rt_strdup(&e->alloc, rt_col_text(st, 0)) : NULL;
-    sqlite3_reset(st);
-    if (src != SQLITE_ROW)
-        return rt_sqlerr(e, src, "describing a task");
-    if (!json)
-        return rt_nomem(e);
-    rc = rt_event_emit(e, t.customer, "task.completed", now, json, t.order_key, 0);
-    rt_free(&e->alloc, json);
-    return rc;
+    return emit_described(e, st, t.customer, "task.completed", now, t.order_key);
 }
 
 int retain_task_complete(retain_engine *e, int64_t task_id, const char *outcome, int converted,

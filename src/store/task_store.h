@@ -16,6 +16,9 @@ int rt_task_create(retain_engine *e, int64_t customer, int64_t order_key, int64_
                    const char *kind, const char *note, const char *source,
                    const char *extra_json, int64_t at, int64_t *task_id);
 
+/* *waiting is 1 when a task is open (read without taking the write lock). */
+int rt_task_waiting(retain_engine *e, int64_t *waiting);
+
 /* Route every open task (retain_engine_tick() calls this). */
 int rt_task_route_open(retain_engine *e, int64_t now, int64_t *assigned);
 
