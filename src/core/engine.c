@@ -205,8 +205,8 @@ void retain_engine_close(retain_engine *e)
 {
     if (!e)
         return;
-    if (e->in_host_tx && e->db)
-        sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+    if (e->in_host_tx && (e->db || e->pg))
+        rt_exec_script(e, "ROLLBACK");
     engine_free(e);
 }
 
@@ -241,7 +241,7 @@ int retain_commit(retain_engine *e)
                         retain_errstr(code));
     }
     int rc = rt_exec(e, rt_sql_commit);
-    if (rc == RETAIN_OK || sqlite3_get_autocommit(e->db))
+    if (rc == RETAIN_OK || rt_autocommit(e))
         e->in_host_tx = false;
     return rc;
 }
@@ -252,7 +252,7 @@ int retain_rollback(retain_engine *e)
     if (!e->in_host_tx)
         return rt_error(e, RETAIN_EMISUSE, "retain_rollback: no transaction is open");
     e->in_host_tx = false;
-    if (e->host_tx_lost || sqlite3_get_autocommit(e->db)) {
+    if (e->host_tx_lost || rt_autocommit(e)) {
         e->host_tx_lost = 0;
         return RETAIN_OK; /* already rolled back */
     }

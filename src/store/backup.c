@@ -25,13 +25,12 @@ int retain_engine_backup(retain_engine *e, const char *dest_path)
     if (stat(dest_path, &sb) == 0)
         return rt_error(e, RETAIN_ECONFLICT, "\"%s\" exists; a backup never overwrites a file",
                         dest_path);
-    sqlite3_stmt *st;
-    int src = sqlite3_prepare_v2(e->db, "VACUUM INTO ?1", -1, &st, NULL);
-    if (src != SQLITE_OK)
-        return rt_sqlerr(e, src, "preparing the backup");
-    sqlite3_bind_text(st, 1, dest_path, -1, SQLITE_STATIC);
-    src = sqlite3_step(st);
-    sqlite3_finalize(st);
+    rt_st *st;
+    if ((rc = rt_prepare(e, "VACUUM INTO ?1", &st, "preparing the backup")))
+        return rc;
+    rt_bind_textn(st, 1, dest_path, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
+    rt_finalize(e, st);
     if (src != SQLITE_DONE) {
         rc = rt_sqlerr(e, src, "writing the backup");
         /* A half-written copy must not pass for a backup. */

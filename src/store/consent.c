@@ -29,19 +29,19 @@ int retain_consent_set(retain_engine *e, const char *customer_id, const char *ch
         return rc;
     int64_t key;
     rc = rt_customer_key(e, customer_id, &key);
-    sqlite3_stmt *st;
+    rt_st *st;
     if (rc == RETAIN_OK && (rc = rt_stmt(e, sql, &st)) == RETAIN_OK) {
-        sqlite3_bind_int64(st, 1, key);
-        sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, category, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 4, state == RETAIN_CONSENT_GRANTED);
-        sqlite3_bind_int64(st, 5, at);
+        rt_bind_int64(st, 1, key);
+        rt_bind_textn(st, 2, channel, -1, SQLITE_STATIC);
+        rt_bind_textn(st, 3, category, -1, SQLITE_STATIC);
+        rt_bind_int(st, 4, state == RETAIN_CONSENT_GRANTED);
+        rt_bind_int64(st, 5, at);
         rt_bind_text(st, 6, source);
-        int src = sqlite3_step(st);
-        sqlite3_reset(st);
+        int src = rt_sqlstep(st);
+        rt_reset(st);
         if (src != SQLITE_DONE)
             rc = rt_sqlerr(e, src, "recording consent");
-        else if (sqlite3_changes(e->db) > 0)
+        else if (rt_changes(e) > 0)
             rc = rt_event_emit(e, key,
                                state == RETAIN_CONSENT_GRANTED ? "consent.granted"
                                                                : "consent.revoked",
@@ -69,20 +69,20 @@ int retain_consent_get(retain_consent_state *state_out, int64_t *at_out, retain_
     int64_t key;
     if ((rc = rt_customer_key(e, customer_id, &key)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, key);
-    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, category, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, key);
+    rt_bind_textn(st, 2, channel, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 3, category, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
-        *state_out = sqlite3_column_int(st, 0) ? RETAIN_CONSENT_GRANTED : RETAIN_CONSENT_REVOKED;
+        *state_out = rt_column_int(st, 0) ? RETAIN_CONSENT_GRANTED : RETAIN_CONSENT_REVOKED;
         if (at_out)
-            *at_out = sqlite3_column_int64(st, 1);
+            *at_out = rt_column_int64(st, 1);
     } else if (src != SQLITE_DONE) {
         rc = rt_sqlerr(e, src, "reading consent");
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }

@@ -93,7 +93,7 @@ static int validate(retain_engine *e, const retain_customer *c, contact *ct)
 }
 
 /* Bind "keep / clear / set" for one optional text column. */
-static void bind_opt(sqlite3_stmt *st, int idx, const char *s)
+static void bind_opt(rt_st *st, int idx, const char *s)
 {
     rt_bind_text(st, idx, s);
 }
@@ -131,26 +131,26 @@ static int upsert(retain_engine *e, const retain_customer *c, const contact *ct)
         return rc;
     if (linked)
         is_new = false;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, linked ? fill : is_new ? ins : upd, &st)))
         return rc;
-    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, c->id, -1, SQLITE_STATIC);
     bind_opt(st, 2, ct->email);
     bind_opt(st, 3, ct->phone);
     bind_opt(st, 4, c->name);
     bind_opt(st, 5, c->timezone);
     bind_opt(st, 6, c->locale);
-    sqlite3_bind_int64(st, 7, c->at);
+    rt_bind_int64(st, 7, c->at);
     bind_opt(st, 8, c->attrs_json);
     if (!is_new)
-        sqlite3_bind_int64(st, 9, key);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+        rt_bind_int64(st, 9, key);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "saving customer");
     if (!is_new)
         return RETAIN_OK;
-    key = sqlite3_last_insert_rowid(e->db);
+    key = rt_last_id(e);
     return rt_event_emit(e, key, "customer.created", c->at, NULL, 0, 0);
 }
 
@@ -171,15 +171,15 @@ static int read_revenue(retain_engine *e, int64_t key, rt_arena *ar, retain_cust
     static const char sql[] =
         "SELECT currency, amount FROM customer_revenue WHERE customer=? ORDER BY currency";
     static const char count_sql[] = "SELECT count(*) FROM customer_revenue WHERE customer=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, count_sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, key);
+    rt_bind_int64(st, 1, key);
     if ((rc = rt_step(e, st, "counting revenue")) < 0)
         return rc;
-    size_t n = rc == RETAIN_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
+    size_t n = rc == RETAIN_ROW ? (size_t)rt_column_int64(st, 0) : 0;
+    rt_reset(st);
     if (n == 0)
         return RETAIN_OK;
     retain_money *m = rt_arena_alloc(ar, n * sizeof *m);
@@ -187,17 +187,17 @@ static int read_revenue(retain_engine *e, int64_t key, rt_arena *ar, retain_cust
         return rt_nomem(e);
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, key);
+    rt_bind_int64(st, 1, key);
     size_t i = 0;
     int src;
-    while (i < n && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    while (i < n && (src = rt_sqlstep(st)) == SQLITE_ROW) {
         const char *cur = rt_col_text(st, 0);
         memcpy(m[i].currency, cur, 3);
         m[i].currency[3] = '\0';
-        m[i].amount = sqlite3_column_int64(st, 1);
+        m[i].amount = rt_column_int64(st, 1);
         i++;
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     c->revenue = m;
     c->revenue_count = i;
     return RETAIN_OK;
@@ -217,17 +217,17 @@ int retain_customer_get(retain_customer **out, retain_engine *e, const char *id)
     *out = NULL;
     if ((rc = rt_check_id(e, "customer_id", id)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_lookup(e, sql, id, "customer", &st)))
         return rc;
     retain_customer *c = rt_object_new(&e->alloc, sizeof *c);
     if (!c) {
-        sqlite3_reset(st);
+        rt_reset(st);
         return rt_nomem(e);
     }
     rt_arena *ar = rt_object_arena(c);
     bool ok = true;
-    int64_t key = sqlite3_column_int64(st, 0);
+    int64_t key = rt_column_int64(st, 0);
     c->version = RETAIN_CUSTOMER_VERSION;
     c->id = rt_arena_str(ar, rt_col_text(st, 1), &ok);
     c->email = rt_arena_str(ar, rt_col_text(st, 2), &ok);
@@ -236,14 +236,14 @@ int retain_customer_get(retain_customer **out, retain_engine *e, const char *id)
     c->timezone = rt_arena_str(ar, rt_col_text(st, 5), &ok);
     c->locale = rt_arena_str(ar, rt_col_text(st, 6), &ok);
     c->attrs_json = rt_arena_str(ar, rt_col_text(st, 7), &ok);
-    c->created_at = sqlite3_column_int64(st, 8);
-    c->updated_at = sqlite3_column_int64(st, 9);
+    c->created_at = rt_column_int64(st, 8);
+    c->updated_at = rt_column_int64(st, 9);
     c->at = c->updated_at;
-    c->orders_count = sqlite3_column_int64(st, 10);
+    c->orders_count = rt_column_int64(st, 10);
     c->first_order_at = rt_col_time(st, 11);
     c->last_order_at = rt_col_time(st, 12);
-    c->p_alive = sqlite3_column_type(st, 13) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 13);
-    sqlite3_reset(st);
+    c->p_alive = rt_column_type(st, 13) == SQLITE_NULL ? NAN : rt_column_double(st, 13);
+    rt_reset(st);
     rc = ok ? read_revenue(e, key, ar, c) : rt_nomem(e);
     if (rc) {
         rt_object_free(c);
@@ -267,14 +267,14 @@ int retain_customer_delete(retain_engine *e, const char *id)
         return rc;
     if ((rc = rt_tx_begin(e)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)) == RETAIN_OK) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        int src = sqlite3_step(st);
-        sqlite3_reset(st);
+        rt_bind_textn(st, 1, id, -1, SQLITE_STATIC);
+        int src = rt_sqlstep(st);
+        rt_reset(st);
         if (src != SQLITE_DONE)
             rc = rt_sqlerr(e, src, "deleting customer");
-        else if (sqlite3_changes(e->db) == 0)
+        else if (rt_changes(e) == 0)
             rc = rt_error(e, RETAIN_ENOTFOUND, "customer \"%s\" does not exist", id);
     }
     return rt_tx_end(e, rc);
@@ -295,12 +295,12 @@ int retain_customer_find(char **id_out, retain_engine *e, const char *email, con
     contact ct;
     if ((rc = normalize_contact(e, email, phone, &ct)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
     rt_bind_text(st, 1, ct.email && *ct.email ? ct.email : NULL);
     rt_bind_text(st, 2, ct.phone && *ct.phone ? ct.phone : NULL);
-    int src = sqlite3_step(st);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
         *id_out = rt_strdup(&e->alloc, rt_col_text(st, 0));
         rc = *id_out ? RETAIN_OK : rt_nomem(e);
@@ -310,6 +310,6 @@ int retain_customer_find(char **id_out, retain_engine *e, const char *email, con
     } else {
         rc = rt_sqlerr(e, src, "finding customer");
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }

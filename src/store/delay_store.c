@@ -35,21 +35,21 @@ int ds_delay_candidates(retain_engine *e, int64_t now, int64_t margin_ms, ds_del
         " (SELECT min(at) FROM shipment_event x WHERE x.shipment=s.id AND x.eta>s.promised_at+?2)"
         OPEN_SHIPMENT("eta_slip") " AND s.eta > s.promised_at + ?2"
         ") WHERE at <= ?1 ORDER BY at, 1, cause LIMIT ?3";
-    sqlite3_stmt *st;
+    rt_st *st;
     *n = 0;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, margin_ms);
-    sqlite3_bind_int(st, 3, cap);
+    rt_bind_int64(st, 1, now);
+    rt_bind_int64(st, 2, margin_ms);
+    rt_bind_int(st, 3, cap);
     int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW && *n < cap) {
         ds_delay *d = &out[(*n)++];
         memset(d, 0, sizeof *d);
-        d->shipment = sqlite3_column_int64(st, 0);
-        d->customer = sqlite3_column_int64(st, 1);
-        d->order_key = sqlite3_column_int64(st, 2);
+        d->shipment = rt_column_int64(st, 0);
+        d->customer = rt_column_int64(st, 1);
+        d->order_key = rt_column_int64(st, 2);
         rt_col_copy(d->shipment_id, sizeof d->shipment_id, st, 3);
         rt_col_copy(d->order_id, sizeof d->order_id, st, 4);
         rt_col_copy(d->carrier, sizeof d->carrier, st, 5);
@@ -57,9 +57,9 @@ int ds_delay_candidates(retain_engine *e, int64_t now, int64_t margin_ms, ds_del
         d->promised_at = rt_col_time(st, 7);
         d->eta = rt_col_time(st, 8);
         rt_col_copy(d->cause, sizeof d->cause, st, 9);
-        d->at = sqlite3_column_int64(st, 10);
+        d->at = rt_column_int64(st, 10);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK
                                                    : rt_sqlerr(e, src, "finding delayed shipments");
 }
@@ -68,13 +68,13 @@ int ds_delay_mark(retain_engine *e, int64_t shipment, const char *cause, int64_t
 {
     static const char sql[] =
         "INSERT INTO shipment_delay(shipment,cause,at,detected_at) VALUES(?,?,?,?)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, shipment);
-    sqlite3_bind_text(st, 2, cause, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
-    sqlite3_bind_int64(st, 4, now);
+    rt_bind_int64(st, 1, shipment);
+    rt_bind_textn(st, 2, cause, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, at);
+    rt_bind_int64(st, 4, now);
     return ob_step_done(e, st, "recording a shipment delay");
 }

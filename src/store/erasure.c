@@ -44,15 +44,15 @@ static const char *const erase_sql[] = {
 static int erase_rows(retain_engine *e, int64_t key, int64_t now)
 {
     for (size_t i = 0; i < sizeof erase_sql / sizeof erase_sql[0]; i++) {
-        sqlite3_stmt *st;
+        rt_st *st;
         int rc = rt_stmt(e, erase_sql[i], &st);
         if (rc)
             return rc;
-        sqlite3_bind_int64(st, 1, key);
-        if (sqlite3_bind_parameter_count(st) >= 2)
-            sqlite3_bind_int64(st, 2, now);
-        int src = sqlite3_step(st);
-        sqlite3_reset(st);
+        rt_bind_int64(st, 1, key);
+        if (strstr(erase_sql[i], "?2"))
+            rt_bind_int64(st, 2, now);
+        int src = rt_sqlstep(st);
+        rt_reset(st);
         if (src != SQLITE_DONE)
             return rt_sqlerr(e, src, "erasing customer data");
     }
@@ -70,13 +70,13 @@ static int erase_tx(retain_engine *e, const char *id, int64_t now)
 
 static int secure_delete_get(retain_engine *e, int *on)
 {
-    sqlite3_stmt *st;
-    int src = sqlite3_prepare_v2(e->db, "PRAGMA secure_delete", -1, &st, NULL);
-    if (src != SQLITE_OK)
-        return rt_sqlerr(e, src, "reading secure_delete");
-    src = sqlite3_step(st);
-    *on = src == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
+    rt_st *st;
+    int rc = rt_prepare(e, "PRAGMA secure_delete", &st, "reading secure_delete");
+    if (rc)
+        return rc;
+    int src = rt_sqlstep(st);
+    *on = src == SQLITE_ROW ? rt_column_int(st, 0) : 0;
+    rt_finalize(e, st);
     return src == SQLITE_ROW ? RETAIN_OK : rt_sqlerr(e, src, "reading secure_delete");
 }
 
@@ -101,7 +101,7 @@ int retain_customer_erase(retain_engine *e, const char *id, int64_t now)
                                    "committed; call again to retry the checkpoint)");
     }
     if (!was_on)
-        sqlite3_exec(e->db, "PRAGMA secure_delete=OFF", NULL, NULL, NULL);
+        rt_exec_script(e, "PRAGMA secure_delete=OFF");
     return rc;
 }
 
@@ -167,10 +167,10 @@ int retain_customer_export(char **json_out, retain_engine *e, const char *id)
     *json_out = NULL;
     if ((rc = rt_check_id(e, "customer_id", id)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_lookup(e, export_sql, id, "customer", &st)))
         return rc;
     *json_out = rt_strdup(&e->alloc, rt_col_text(st, 0));
-    sqlite3_reset(st);
+    rt_reset(st);
     return *json_out ? RETAIN_OK : rt_nomem(e);
 }

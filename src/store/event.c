@@ -17,29 +17,29 @@ static int insert_event(retain_engine *e, int64_t customer_key, const char *name
         "INSERT INTO event(customer,name,at,props,host_event_id,order_id,shipment)"
         " VALUES(?,?,?,coalesce(?,'{}'),?,nullif(?,0),nullif(?,0))"
         " ON CONFLICT(host_event_id) WHERE host_event_id IS NOT NULL DO NOTHING";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, host_event_id ? dedupe : plain, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer_key);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
+    rt_bind_int64(st, 1, customer_key);
+    rt_bind_textn(st, 2, name, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, at);
     rt_bind_text(st, 4, props_json);
     rt_bind_text(st, 5, host_event_id);
-    sqlite3_bind_int64(st, 6, order_key);
-    sqlite3_bind_int64(st, 7, shipment_key);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 6, order_key);
+    rt_bind_int64(st, 7, shipment_key);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "recording event");
-    bool dup = sqlite3_changes(e->db) == 0;
+    bool dup = rt_changes(e) == 0;
     if (duplicate)
         *duplicate = dup;
     if (dup)
         return RETAIN_OK;
     /* Journeys react in the same transaction: enrollment, exits, goals and
      * waits never miss an event nor see one that was rolled back. */
-    return rt_journey_on_event(e, sqlite3_last_insert_rowid(e->db), customer_key, name, at,
+    return rt_journey_on_event(e, rt_last_id(e), customer_key, name, at,
                                order_key, shipment_key);
 }
 
@@ -73,7 +73,7 @@ int retain_event_track(retain_engine *e, const char *customer_id, const char *na
 
 struct retain_event_iter {
     retain_engine *e;
-    sqlite3_stmt *st;
+    rt_st *st;
     retain_event row;
 };
 
@@ -102,7 +102,7 @@ int retain_event_iter_open(retain_event_iter **out, retain_engine *e, const char
         rt_free(&e->alloc, it);
         return rc;
     }
-    sqlite3_bind_int64(it->st, 1, key);
+    rt_bind_int64(it->st, 1, key);
     *out = it;
     return RETAIN_OK;
 }
@@ -115,16 +115,16 @@ int retain_event_iter_next(retain_event_iter *it, const retain_event **row)
     if (!row)
         return rt_error(it->e, RETAIN_EINVAL, "row is NULL");
     *row = NULL;
-    int src = sqlite3_step(it->st);
+    int src = rt_sqlstep(it->st);
     if (src == SQLITE_DONE)
         return RETAIN_DONE;
     if (src != SQLITE_ROW)
         return rt_sqlerr(it->e, src, "reading events");
     retain_event *r = &it->row;
-    r->seq = sqlite3_column_int64(it->st, 0);
+    r->seq = rt_column_int64(it->st, 0);
     r->customer_id = rt_col_text(it->st, 1);
     r->name = rt_col_text(it->st, 2);
-    r->at = sqlite3_column_int64(it->st, 3);
+    r->at = rt_column_int64(it->st, 3);
     r->props_json = rt_col_text(it->st, 4);
     r->host_event_id = rt_col_text(it->st, 5);
     r->order_id = rt_col_text(it->st, 6);
@@ -136,6 +136,6 @@ void retain_event_iter_free(retain_event_iter *it)
 {
     if (!it)
         return;
-    sqlite3_finalize(it->st);
+    rt_finalize(it->e, it->st);
     rt_free(&it->e->alloc, it);
 }

@@ -10,17 +10,17 @@ int fs_config_get(retain_engine *e, fs_config *out)
 {
     static const char sql[] =
         "SELECT escalate_at, task_kind, task_note FROM feedback_config WHERE id=1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    int src = sqlite3_step(st);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
-        out->escalate_at = sqlite3_column_int(st, 0);
+        out->escalate_at = rt_column_int(st, 0);
         rt_col_copy(out->task_kind, sizeof out->task_kind, st, 1);
         rt_col_copy(out->task_note, sizeof out->task_note, st, 2);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_ROW ? RETAIN_OK
                              : rt_sqlerr(e, src == SQLITE_DONE ? SQLITE_CORRUPT : src,
                                          "reading the feedback settings");
@@ -30,27 +30,27 @@ int fs_config_put(retain_engine *e, const fs_config *c)
 {
     static const char sql[] =
         "UPDATE feedback_config SET escalate_at=?1, task_kind=?2, task_note=?3 WHERE id=1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int(st, 1, c->escalate_at);
-    sqlite3_bind_text(st, 2, c->task_kind, -1, SQLITE_STATIC);
+    rt_bind_int(st, 1, c->escalate_at);
+    rt_bind_textn(st, 2, c->task_kind, -1, SQLITE_STATIC);
     rt_bind_text(st, 3, c->task_note[0] ? c->task_note : NULL);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "writing the feedback settings");
 }
 
 int fs_order_key(retain_engine *e, const char *order_ext, int64_t *key)
 {
     static const char sql[] = "SELECT id FROM orders WHERE ext_id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_lookup(e, sql, order_ext, "order", &st);
     if (rc)
         return rc;
-    *key = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    *key = rt_column_int64(st, 0);
+    rt_reset(st);
     return RETAIN_OK;
 }
 
@@ -65,19 +65,19 @@ int fs_attribution(retain_engine *e, int64_t customer, int64_t order_key, int64_
         "  AND coalesce(ev.name,'')<>'feedback.received'"
         " ORDER BY o.due_at DESC, o.id DESC LIMIT 1";
     journey[0] = variant[0] = '\0';
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer);
-    sqlite3_bind_int64(st, 2, order_key);
-    sqlite3_bind_int64(st, 3, at);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, customer);
+    rt_bind_int64(st, 2, order_key);
+    rt_bind_int64(st, 3, at);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
         rt_col_copy(journey, 65, st, 0);
         rt_col_copy(variant, 65, st, 1);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_ROW || src == SQLITE_DONE
                ? RETAIN_OK
                : rt_sqlerr(e, src, "finding the feedback request an answer belongs to");
@@ -88,25 +88,25 @@ int fs_insert(retain_engine *e, const fs_answer *a, int64_t *id)
     static const char sql[] =
         "INSERT INTO feedback(customer,order_id,score,scale_min,comment,at,journey,variant,"
         " escalated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, a->customer);
+    rt_bind_int64(st, 1, a->customer);
     if (a->order_key)
-        sqlite3_bind_int64(st, 2, a->order_key);
-    sqlite3_bind_int(st, 3, a->score);
-    sqlite3_bind_int(st, 4, a->scale_min);
+        rt_bind_int64(st, 2, a->order_key);
+    rt_bind_int(st, 3, a->score);
+    rt_bind_int(st, 4, a->scale_min);
     rt_bind_text(st, 5, a->comment);
-    sqlite3_bind_int64(st, 6, a->at);
+    rt_bind_int64(st, 6, a->at);
     rt_bind_text(st, 7, a->journey[0] ? a->journey : NULL);
     rt_bind_text(st, 8, a->variant[0] ? a->variant : NULL);
-    sqlite3_bind_int(st, 9, a->escalated);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int(st, 9, a->escalated);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "recording feedback");
-    *id = sqlite3_last_insert_rowid(e->db);
+    *id = rt_last_id(e);
     return RETAIN_OK;
 }
 
@@ -123,18 +123,18 @@ int fs_each(retain_engine *e, int by, int64_t since, int64_t as_of, fs_row_fn fn
         "SELECT journey, variant, at, score, scale_min FROM feedback WHERE at BETWEEN ?1 AND ?2"
         " ORDER BY journey IS NULL, journey, variant IS NULL, variant, at, id";
     const char *sql = by == 1 ? by_time : by == 2 ? by_product : by_variant;
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, since);
-    sqlite3_bind_int64(st, 2, as_of);
+    rt_bind_int64(st, 1, since);
+    rt_bind_int64(st, 2, as_of);
     int src;
-    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
-        rc = fn(ctx, rt_col_text(st, 0), rt_col_text(st, 1), sqlite3_column_int64(st, 2),
-                sqlite3_column_int(st, 3), sqlite3_column_int(st, 4));
+    while (rc == RETAIN_OK && (src = rt_sqlstep(st)) == SQLITE_ROW)
+        rc = fn(ctx, rt_col_text(st, 0), rt_col_text(st, 1), rt_column_int64(st, 2),
+                rt_column_int(st, 3), rt_column_int(st, 4));
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "reading feedback");
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }

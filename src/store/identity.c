@@ -42,16 +42,16 @@ static bool is_relay(const char *email)
 static int run3(retain_engine *e, const char *sql, int64_t from, int64_t into, int64_t now,
                 const char *doing)
 {
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
     /* Binding a parameter the statement does not have is a harmless no-op. */
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, into);
-    sqlite3_bind_int64(st, 3, now);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 1, from);
+    rt_bind_int64(st, 2, into);
+    rt_bind_int64(st, 3, now);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, doing);
 }
 
@@ -97,19 +97,19 @@ static int check_revenue_sum(retain_engine *e, int64_t from, int64_t into)
         " ON b.currency=a.currency AND b.customer=?2 WHERE a.customer=?1"
         " AND ((a.amount>0 AND b.amount>9223372036854775807-a.amount)"
         "  OR (a.amount<0 AND b.amount<-9223372036854775807-1-a.amount)) LIMIT 1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, into);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, from);
+    rt_bind_int64(st, 2, into);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW)
         rc = rt_error(e, RETAIN_ELIMIT, "merging would overflow the customer's %s revenue",
                       rt_col_text(st, 0));
     else if (src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "checking revenue before a merge");
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
@@ -119,34 +119,31 @@ static int move_references(retain_engine *e, int64_t from, int64_t into)
     static const char refs[] =
         "SELECT m.name, f.\"from\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f"
         " WHERE m.type='table' AND f.\"table\"='customer' ORDER BY m.name";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, refs, &st);
     if (rc)
         return rc;
     int src;
-    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == RETAIN_OK && (src = rt_sqlstep(st)) == SQLITE_ROW) {
         char sql[256], doing[128];
         /* Names come from our own schema, quoted all the same. */
         rt_format(sql, sizeof sql, "UPDATE \"%s\" SET \"%s\"=?2 WHERE \"%s\"=?1",
                   rt_col_text(st, 0), rt_col_text(st, 1), rt_col_text(st, 1));
         rt_format(doing, sizeof doing, "moving %s rows to the merged customer",
                   rt_col_text(st, 0));
-        sqlite3_stmt *up;
-        int prc = sqlite3_prepare_v2(e->db, sql, -1, &up, NULL);
-        if (prc != SQLITE_OK) {
-            rc = rt_sqlerr(e, prc, doing);
+        rt_st *up;
+        if ((rc = rt_prepare(e, sql, &up, doing)))
             break;
-        }
-        sqlite3_bind_int64(up, 1, from);
-        sqlite3_bind_int64(up, 2, into);
-        prc = sqlite3_step(up);
-        sqlite3_finalize(up);
+        rt_bind_int64(up, 1, from);
+        rt_bind_int64(up, 2, into);
+        int prc = rt_sqlstep(up);
+        rt_finalize(e, up);
         if (prc != SQLITE_DONE)
             rc = rt_sqlerr(e, prc, doing);
     }
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "listing the tables that reference customers");
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
@@ -170,27 +167,27 @@ static int merge_profile(retain_engine *e, int64_t from, int64_t into, int64_t n
         " p_alive=NULL, clv=NULL, clv_currency=NULL, expected_90d=NULL"
         " FROM (SELECT * FROM customer WHERE id=?1) AS f WHERE customer.id=?2";
     char from_email[256] = "", into_email[256] = "";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc;
     int64_t ids[2] = { from, into };
     char *dst[2] = { from_email, into_email };
     for (int i = 0; i < 2; i++) {
         if ((rc = rt_stmt(e, email_sql, &st)))
             return rc;
-        sqlite3_bind_int64(st, 1, ids[i]);
-        if (sqlite3_step(st) == SQLITE_ROW)
+        rt_bind_int64(st, 1, ids[i]);
+        if (rt_sqlstep(st) == SQLITE_ROW)
             rt_col_copy(dst[i], sizeof from_email, st, 0);
-        sqlite3_reset(st);
+        rt_reset(st);
     }
     bool take = *from_email && (!*into_email || (is_relay(into_email) && !is_relay(from_email)));
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, into);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_int(st, 4, take);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 1, from);
+    rt_bind_int64(st, 2, into);
+    rt_bind_int64(st, 3, now);
+    rt_bind_int(st, 4, take);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "merging customer profiles");
     return rt_customer_refresh_span(e, into);
@@ -198,14 +195,14 @@ static int merge_profile(retain_engine *e, int64_t from, int64_t into, int64_t n
 
 static int count_rows(retain_engine *e, const char *sql, int64_t key, int64_t *n)
 {
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, key);
-    int src = sqlite3_step(st);
-    *n = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
+    rt_bind_int64(st, 1, key);
+    int src = rt_sqlstep(st);
+    *n = src == SQLITE_ROW ? rt_column_int64(st, 0) : 0;
+    rt_reset(st);
     return src == SQLITE_ROW ? RETAIN_OK : rt_sqlerr(e, src, "counting rows to merge");
 }
 
@@ -221,37 +218,37 @@ static int record_merge(retain_engine *e, int64_t into, const char *from_id, con
         "INSERT INTO customer_alias(ext_id,customer,at) VALUES(?1,?2,?3)"
         " ON CONFLICT(ext_id) DO UPDATE SET customer=excluded.customer, at=excluded.at";
     static const char props_sql[] = "SELECT json_object('from',?1,'reason',?2)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, merge_sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, into);
-    sqlite3_bind_text(st, 2, from_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, at);
-    sqlite3_bind_int64(st, 5, orders);
-    sqlite3_bind_int64(st, 6, events);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 1, into);
+    rt_bind_textn(st, 2, from_id, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 3, reason, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 4, at);
+    rt_bind_int64(st, 5, orders);
+    rt_bind_int64(st, 6, events);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "recording the merge");
     if ((rc = rt_stmt(e, alias_sql, &st)))
         return rc;
-    sqlite3_bind_text(st, 1, from_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, into);
-    sqlite3_bind_int64(st, 3, at);
-    src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_textn(st, 1, from_id, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 2, into);
+    rt_bind_int64(st, 3, at);
+    src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "recording the merged id");
     if ((rc = rt_stmt(e, props_sql, &st)))
         return rc;
-    sqlite3_bind_text(st, 1, from_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, from_id, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 2, reason, -1, SQLITE_STATIC);
     char props[512] = "{}";
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (rt_sqlstep(st) == SQLITE_ROW)
         rt_col_copy(props, sizeof props, st, 0);
-    sqlite3_reset(st);
+    rt_reset(st);
     return rt_event_emit(e, into, "customer.merged", at, props, 0, 0);
 }
 
@@ -269,13 +266,13 @@ static int merge_tx(retain_engine *e, const char *into_id, const char *from_id, 
                         " a customer cannot be merged with itself", into_id, from_id);
     /* Record the merged-away customer's own id (from_id may be an alias). */
     char from_ext[RT_ID_MAX + 1] = "";
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, ext_sql, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, from);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    rt_bind_int64(st, 1, from);
+    if (rt_sqlstep(st) == SQLITE_ROW)
         rt_col_copy(from_ext, sizeof from_ext, st, 0);
-    sqlite3_reset(st);
+    rt_reset(st);
     int64_t orders, events;
     if ((rc = check_revenue_sum(e, from, into)) ||
         (rc = count_rows(e, orders_sql, from, &orders)) ||
@@ -325,19 +322,19 @@ int rt_identity_autolink(retain_engine *e, const char *new_id, const char *email
         phone = NULL;
     if (!email && !phone)
         return RETAIN_OK;
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
     rt_bind_text(st, 1, email);
     rt_bind_text(st, 2, phone);
-    int src = sqlite3_step(st);
+    int src = rt_sqlstep(st);
     char reason[8] = "";
     if (src == SQLITE_ROW) {
-        *key = sqlite3_column_int64(st, 0);
+        *key = rt_column_int64(st, 0);
         rt_col_copy(reason, sizeof reason, st, 1);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src == SQLITE_DONE)
         return RETAIN_OK;
     if (src != SQLITE_ROW)
@@ -362,17 +359,17 @@ int retain_customer_merges(char **json_out, retain_engine *e, const char *custom
     if ((rc = rt_check_id(e, "customer_id", customer_id)) ||
         (rc = rt_customer_key(e, customer_id, &key)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, key);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, key);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
         *json_out = rt_strdup(&e->alloc, rt_col_text(st, 0));
         rc = *json_out ? RETAIN_OK : rt_nomem(e);
     } else {
         rc = rt_sqlerr(e, src, "listing merges");
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }

@@ -4,32 +4,32 @@
 
 #include <string.h>
 
-static int done(retain_engine *e, sqlite3_stmt *st, const char *doing)
+static int done(retain_engine *e, rt_st *st, const char *doing)
 {
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, doing);
 }
 
-static void bind_opt_i64(sqlite3_stmt *st, int idx, int64_t v)
+static void bind_opt_i64(rt_st *st, int idx, int64_t v)
 {
     if (v)
-        sqlite3_bind_int64(st, idx, v);
+        rt_bind_int64(st, idx, v);
     else
-        sqlite3_bind_null(st, idx);
+        rt_bind_null(st, idx);
 }
 
 int js_def_source(retain_engine *e, const char *name, int version, char **source_out)
 {
     static const char sql[] = "SELECT source FROM journey_def WHERE name=? AND version=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     *source_out = NULL;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, version);
-    int src = sqlite3_step(st);
+    rt_bind_textn(st, 1, name, -1, SQLITE_STATIC);
+    rt_bind_int(st, 2, version);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
         *source_out = rt_strdup(&e->alloc, rt_col_text(st, 0));
         if (!*source_out)
@@ -37,7 +37,7 @@ int js_def_source(retain_engine *e, const char *name, int version, char **source
     } else if (src != SQLITE_DONE) {
         rc = rt_sqlerr(e, src, "reading journey definition");
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
@@ -47,18 +47,18 @@ int js_def_insert(retain_engine *e, const char *name, int version, const char *s
     static const char off[] = "UPDATE journey_def SET active=0 WHERE name=?";
     static const char ins[] =
         "INSERT INTO journey_def(name,version,source,origin,loaded_at,active) VALUES(?,?,?,?,?,1)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, off, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, name, -1, SQLITE_STATIC);
     if ((rc = done(e, st, "retiring journey version")) || (rc = rt_stmt(e, ins, &st)))
         return rc;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, version);
-    sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, name, -1, SQLITE_STATIC);
+    rt_bind_int(st, 2, version);
+    rt_bind_textn(st, 3, source, -1, SQLITE_STATIC);
     rt_bind_text(st, 4, origin);
-    sqlite3_bind_int64(st, 5, now);
+    rt_bind_int64(st, 5, now);
     return done(e, st, "storing journey definition");
 }
 
@@ -72,22 +72,21 @@ int js_def_each(retain_engine *e,
                 int (*fn)(retain_engine *, const char *, int, const char *, void *), void *ctx)
 {
     /* Not cached: fn may prepare statements of its own. */
-    sqlite3_stmt *st;
-    int src = sqlite3_prepare_v2(e->db,
-                                 "SELECT name, version, source FROM journey_def ORDER BY name, version",
-                                 -1, &st, NULL);
-    if (src != SQLITE_OK)
-        return rt_sqlerr(e, src, "listing journeys");
-    int rc = RETAIN_OK;
-    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    rt_st *st;
+    int rc = rt_prepare(e, "SELECT name, version, source FROM journey_def ORDER BY name, version",
+                        &st, "listing journeys");
+    if (rc)
+        return rc;
+    int src;
+    while (rc == RETAIN_OK && (src = rt_sqlstep(st)) == SQLITE_ROW) {
         const char *name, *source;
         if ((rc = rt_col_str(e, st, 0, &name)) == RETAIN_OK &&
             (rc = rt_col_str(e, st, 2, &source)) == RETAIN_OK)
-            rc = fn(e, name, sqlite3_column_int(st, 1), source, ctx);
+            rc = fn(e, name, rt_column_int(st, 1), source, ctx);
     }
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "listing journeys");
-    sqlite3_finalize(st);
+    rt_finalize(e, st);
     return rc;
 }
 
@@ -99,23 +98,23 @@ int js_inst_insert(retain_engine *e, const js_inst *in, const char *entry_key, i
         "entry_key,state,step,phase,step_at,due_at,entered_at,updated_at)"
         " VALUES(?1,?2,?3,?4,?5,?6,?7,'active',?8,0,?9,?9,?9,?9)"
         " ON CONFLICT(entry_key) DO NOTHING";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, in->journey, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, in->version);
-    sqlite3_bind_int64(st, 3, in->customer);
+    rt_bind_textn(st, 1, in->journey, -1, SQLITE_STATIC);
+    rt_bind_int(st, 2, in->version);
+    rt_bind_int64(st, 3, in->customer);
     bind_opt_i64(st, 4, in->order_key);
     bind_opt_i64(st, 5, in->shipment_key);
     bind_opt_i64(st, 6, in->trigger_event);
     rt_bind_text(st, 7, entry_key);
-    sqlite3_bind_text(st, 8, in->step, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, in->entered_at);
+    rt_bind_textn(st, 8, in->step, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 9, in->entered_at);
     if ((rc = done(e, st, "enrolling customer in journey")))
         return rc;
-    *inserted = sqlite3_changes(e->db) > 0;
-    *id = *inserted ? sqlite3_last_insert_rowid(e->db) : 0;
+    *inserted = rt_changes(e) > 0;
+    *id = *inserted ? rt_last_id(e) : 0;
     return RETAIN_OK;
 }
 
@@ -124,16 +123,16 @@ int js_inst_entered_since(retain_engine *e, const char *journey, int64_t custome
 {
     static const char sql[] =
         "SELECT 1 FROM journey_instance WHERE customer=? AND journey=? AND entered_at>=? LIMIT 1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer);
-    sqlite3_bind_text(st, 2, journey, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, since);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, customer);
+    rt_bind_textn(st, 2, journey, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, since);
+    int src = rt_sqlstep(st);
     *exists = src == SQLITE_ROW;
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK
                                                    : rt_sqlerr(e, src, "checking journey cooldown");
 }
@@ -145,27 +144,27 @@ int js_inst_update(retain_engine *e, const js_inst *in)
         " due_at=?7, wait_event=nullif(?8,''), wait_deadline=?9, wait_matched=?10,"
         " variant=nullif(?11,''), updated_at=?12, goal_at=?13, exit_reason=nullif(?14,''),"
         " shipment=?15 WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, in->id);
-    sqlite3_bind_int(st, 2, in->version);
-    sqlite3_bind_text(st, 3, in->state, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, in->step, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, in->phase);
-    sqlite3_bind_int64(st, 6, in->step_at);
-    sqlite3_bind_int64(st, 7, in->due_at);
-    sqlite3_bind_text(st, 8, in->wait_event, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, in->wait_deadline);
-    sqlite3_bind_int64(st, 10, in->wait_matched);
-    sqlite3_bind_text(st, 11, in->variant, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 12, in->step_at);
+    rt_bind_int64(st, 1, in->id);
+    rt_bind_int(st, 2, in->version);
+    rt_bind_textn(st, 3, in->state, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 4, in->step, -1, SQLITE_STATIC);
+    rt_bind_int(st, 5, in->phase);
+    rt_bind_int64(st, 6, in->step_at);
+    rt_bind_int64(st, 7, in->due_at);
+    rt_bind_textn(st, 8, in->wait_event, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 9, in->wait_deadline);
+    rt_bind_int64(st, 10, in->wait_matched);
+    rt_bind_textn(st, 11, in->variant, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 12, in->step_at);
     if (in->goal_at)
-        sqlite3_bind_int64(st, 13, in->goal_at);
+        rt_bind_int64(st, 13, in->goal_at);
     else
-        sqlite3_bind_null(st, 13);
-    sqlite3_bind_text(st, 14, in->exit_reason, -1, SQLITE_STATIC);
+        rt_bind_null(st, 13);
+    rt_bind_textn(st, 14, in->exit_reason, -1, SQLITE_STATIC);
     bind_opt_i64(st, 15, in->shipment_key);
     return done(e, st, "updating journey instance");
 }
@@ -176,45 +175,45 @@ int js_inst_update(retain_engine *e, const js_inst *in)
     " coalesce(wait_event,''), coalesce(wait_deadline,0), coalesce(wait_matched,0),"       \
     " coalesce(variant,''), entered_at, coalesce(goal_at,0), coalesce(exit_reason,'')"
 
-static void read_inst(sqlite3_stmt *st, js_inst *o)
+static void read_inst(rt_st *st, js_inst *o)
 {
-    o->id = sqlite3_column_int64(st, 0);
+    o->id = rt_column_int64(st, 0);
     rt_col_copy(o->journey, sizeof o->journey, st, 1);
-    o->version = sqlite3_column_int(st, 2);
-    o->customer = sqlite3_column_int64(st, 3);
-    o->order_key = sqlite3_column_int64(st, 4);
-    o->shipment_key = sqlite3_column_int64(st, 5);
-    o->trigger_event = sqlite3_column_int64(st, 6);
+    o->version = rt_column_int(st, 2);
+    o->customer = rt_column_int64(st, 3);
+    o->order_key = rt_column_int64(st, 4);
+    o->shipment_key = rt_column_int64(st, 5);
+    o->trigger_event = rt_column_int64(st, 6);
     rt_col_copy(o->state, sizeof o->state, st, 7);
     rt_col_copy(o->step, sizeof o->step, st, 8);
-    o->phase = sqlite3_column_int(st, 9);
-    o->step_at = sqlite3_column_int64(st, 10);
-    o->due_at = sqlite3_column_int64(st, 11);
+    o->phase = rt_column_int(st, 9);
+    o->step_at = rt_column_int64(st, 10);
+    o->due_at = rt_column_int64(st, 11);
     rt_col_copy(o->wait_event, sizeof o->wait_event, st, 12);
-    o->wait_deadline = sqlite3_column_int64(st, 13);
-    o->wait_matched = sqlite3_column_int64(st, 14);
+    o->wait_deadline = rt_column_int64(st, 13);
+    o->wait_matched = rt_column_int64(st, 14);
     rt_col_copy(o->variant, sizeof o->variant, st, 15);
-    o->entered_at = sqlite3_column_int64(st, 16);
-    o->goal_at = sqlite3_column_int64(st, 17);
+    o->entered_at = rt_column_int64(st, 16);
+    o->goal_at = rt_column_int64(st, 17);
     rt_col_copy(o->exit_reason, sizeof o->exit_reason, st, 18);
 }
 
-static int read_many(retain_engine *e, sqlite3_stmt *st, js_inst *out, int cap, int *n,
+static int read_many(retain_engine *e, rt_st *st, js_inst *out, int cap, int *n,
                      const char *doing)
 {
     int src, k = 0;
-    while (k < cap && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    while (k < cap && (src = rt_sqlstep(st)) == SQLITE_ROW) {
         read_inst(st, &out[k++]);
         if (rt_row_check(e)) { /* a lost step id would exit the instance */
-            sqlite3_reset(st);
+            rt_reset(st);
             return RETAIN_ENOMEM;
         }
     }
     if (k < cap && src != SQLITE_DONE) {
-        sqlite3_reset(st);
+        rt_reset(st);
         return rt_sqlerr(e, src, doing);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     *n = k;
     return RETAIN_OK;
 }
@@ -222,11 +221,11 @@ static int read_many(retain_engine *e, sqlite3_stmt *st, js_inst *out, int cap, 
 int js_inst_get(retain_engine *e, int64_t id, js_inst *out)
 {
     static const char sql[] = "SELECT " INST_COLS " FROM journey_instance WHERE id=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
+    rt_bind_int64(st, 1, id);
     int n = 0;
     if ((rc = read_many(e, st, out, 1, &n, "reading journey instance")))
         return rc;
@@ -241,14 +240,14 @@ int js_inst_due(retain_engine *e, int64_t now, int64_t after_due, int64_t after_
         "SELECT " INST_COLS " FROM journey_instance"
         " WHERE state='active' AND due_at<=?1 AND (due_at>?2 OR (due_at=?2 AND id>?3))"
         " ORDER BY due_at, id LIMIT ?4";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, after_due);
-    sqlite3_bind_int64(st, 3, after_id);
-    sqlite3_bind_int(st, 4, limit);
+    rt_bind_int64(st, 1, now);
+    rt_bind_int64(st, 2, after_due);
+    rt_bind_int64(st, 3, after_id);
+    rt_bind_int(st, 4, limit);
     return read_many(e, st, out, limit, n, "finding due journey instances");
 }
 
@@ -261,21 +260,21 @@ int js_inst_of_customer(retain_engine *e, int64_t customer, int64_t since, js_in
         " ORDER BY entered_at, id";
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer);
+    rt_bind_int64(st, 1, customer);
     if (since != INT64_MIN)
-        sqlite3_bind_int64(st, 2, since);
+        rt_bind_int64(st, 2, since);
     int cap = 0, k = 0, src;
     js_inst *arr = NULL;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW) {
         if (k == cap) {
             cap = cap ? cap * 2 : 8;
             js_inst *na = rt_realloc(&e->alloc, arr, (size_t)cap * sizeof *na);
             if (!na) {
-                sqlite3_reset(st);
+                rt_reset(st);
                 rt_free(&e->alloc, arr);
                 return rt_nomem(e);
             }
@@ -283,12 +282,12 @@ int js_inst_of_customer(retain_engine *e, int64_t customer, int64_t since, js_in
         }
         read_inst(st, &arr[k++]);
         if (rt_row_check(e)) {
-            sqlite3_reset(st);
+            rt_reset(st);
             rt_free(&e->alloc, arr);
             return RETAIN_ENOMEM;
         }
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src != SQLITE_DONE) {
         rt_free(&e->alloc, arr);
         return rt_sqlerr(e, src, "listing journey instances");
@@ -304,12 +303,12 @@ int js_inst_waiting(retain_engine *e, int64_t customer, const char *event, js_in
     static const char sql[] =
         "SELECT " INST_COLS " FROM journey_instance"
         " WHERE customer=? AND wait_event=? AND state='active' ORDER BY id";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer);
-    sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 1, customer);
+    rt_bind_textn(st, 2, event, -1, SQLITE_STATIC);
     return read_many(e, st, out, cap, n, "finding waiting journey instances");
 }
 
@@ -319,15 +318,15 @@ int js_log(retain_engine *e, int64_t instance, const char *step, int64_t at, con
     static const char sql[] =
         "INSERT INTO journey_step_log(instance,seq,step,at,kind,outcome,detail) VALUES(?1,"
         " (SELECT coalesce(max(seq),0)+1 FROM journey_step_log WHERE instance=?1),?2,?3,?4,?5,?6)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, instance);
-    sqlite3_bind_text(st, 2, step, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
-    sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, outcome, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 1, instance);
+    rt_bind_textn(st, 2, step, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, at);
+    rt_bind_textn(st, 4, kind, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 5, outcome, -1, SQLITE_STATIC);
     rt_bind_text(st, 6, detail_json);
     return done(e, st, "recording journey step");
 }
@@ -336,12 +335,12 @@ int js_customer_info(retain_engine *e, int64_t customer, char *ext_id, size_t ex
                      size_t zone_sz)
 {
     static const char sql[] = "SELECT ext_id, coalesce(timezone,'') FROM customer WHERE id=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, customer);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
         if (ext_id)
             rt_col_copy(ext_id, ext_sz, st, 0);
@@ -352,22 +351,22 @@ int js_customer_info(retain_engine *e, int64_t customer, char *ext_id, size_t ex
                                            (long long)customer)
                                 : rt_sqlerr(e, src, "reading customer");
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
 int js_order_channel(retain_engine *e, int64_t order_key, char *channel, size_t sz)
 {
     static const char sql[] = "SELECT channel FROM orders WHERE id=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     channel[0] = '\0';
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, order_key);
+    rt_bind_int64(st, 1, order_key);
     if ((rc = rt_step(e, st, "reading the order's channel")) == RETAIN_ROW)
         rt_col_copy(channel, sz, st, 0);
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc < 0 ? rc : RETAIN_OK;
 }
 
@@ -375,13 +374,13 @@ int js_customer_patch_attrs(retain_engine *e, int64_t customer, const char *patc
 {
     static const char sql[] =
         "UPDATE customer SET attrs=json_patch(attrs,?2), updated_at=max(updated_at,?3) WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer);
-    sqlite3_bind_text(st, 2, patch, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
+    rt_bind_int64(st, 1, customer);
+    rt_bind_textn(st, 2, patch, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, at);
     return done(e, st, "setting customer attributes");
 }
 
@@ -389,17 +388,17 @@ int js_history_json(retain_engine *e, int64_t instance, rt_buf *b)
 {
     static const char sql[] =
         "SELECT step, at, kind, outcome, detail FROM journey_step_log WHERE instance=? ORDER BY seq";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, instance);
+    rt_bind_int64(st, 1, instance);
     rt_buf_putc(b, '[');
     int src, k = 0;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW) {
         rt_buf_puts(b, k++ ? ",{\"step\":" : "{\"step\":");
         rt_buf_json_str(b, rt_col_text(st, 0));
-        rt_buf_printf(b, ",\"at\":%lld,\"kind\":", (long long)sqlite3_column_int64(st, 1));
+        rt_buf_printf(b, ",\"at\":%lld,\"kind\":", (long long)rt_column_int64(st, 1));
         rt_buf_json_str(b, rt_col_text(st, 2));
         rt_buf_puts(b, ",\"outcome\":");
         rt_buf_json_str(b, rt_col_text(st, 3));
@@ -411,6 +410,6 @@ int js_history_json(retain_engine *e, int64_t instance, rt_buf *b)
         rt_buf_putc(b, '}');
     }
     rt_buf_putc(b, ']');
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "reading journey history");
 }

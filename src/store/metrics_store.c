@@ -12,7 +12,7 @@
 int rt_ms_read_begin(retain_engine *e, bool *began)
 {
     *began = false;
-    if (e->in_host_tx || e->call_depth > 0 || !sqlite3_get_autocommit(e->db))
+    if (e->in_host_tx || e->call_depth > 0 || !rt_autocommit(e))
         return RETAIN_OK; /* the open transaction is the snapshot */
     int rc = rt_read_begin(e);
     if (rc == RETAIN_OK)
@@ -69,26 +69,26 @@ int rt_ms_orders_scan(retain_engine *e, const char *currency, int64_t until, rt_
         " WHERE placed_at<=?2 AND status NOT IN ('cancelled','refunded')";
     memset(out, 0, sizeof *out);
     out->alloc = &e->alloc;
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, currency ? one : all, &st);
     if (rc)
         return rc;
     if (currency)
-        sqlite3_bind_text(st, 1, currency, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, until);
+        rt_bind_textn(st, 1, currency, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 2, until);
     int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW) {
         if (out->n == out->cap && !orders_grow(out)) {
-            sqlite3_reset(st);
+            rt_reset(st);
             rt_ms_orders_free(out);
             return rt_nomem(e);
         }
-        out->cust[out->n] = sqlite3_column_int64(st, 0);
-        out->at[out->n] = sqlite3_column_int64(st, 1);
-        out->amount[out->n] = sqlite3_column_int64(st, 2);
+        out->cust[out->n] = rt_column_int64(st, 0);
+        out->at[out->n] = rt_column_int64(st, 1);
+        out->amount[out->n] = rt_column_int64(st, 2);
         out->n++;
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src != SQLITE_DONE) {
         rt_ms_orders_free(out);
         return rt_sqlerr(e, src, "reading orders for metrics");
@@ -103,16 +103,16 @@ int rt_ms_customer_ids(retain_engine *e, const int64_t *keys, size_t n, rt_arena
         "SELECT id, ext_id FROM customer WHERE id BETWEEN ?1 AND ?2 ORDER BY id";
     if (n == 0)
         return RETAIN_OK;
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, keys[0]);
-    sqlite3_bind_int64(st, 2, keys[n - 1]);
+    rt_bind_int64(st, 1, keys[0]);
+    rt_bind_int64(st, 2, keys[n - 1]);
     size_t i = 0;
     int src;
-    while (i < n && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
+    while (i < n && (src = rt_sqlstep(st)) == SQLITE_ROW) {
+        int64_t id = rt_column_int64(st, 0);
         if (id < keys[i])
             continue;
         if (id > keys[i])
@@ -120,16 +120,16 @@ int rt_ms_customer_ids(retain_engine *e, const int64_t *keys, size_t n, rt_arena
         const char *ext = rt_col_text(st, 1);
         ids[i] = rt_arena_strdup(ar, ext ? ext : "");
         if (!ids[i]) {
-            sqlite3_reset(st);
+            rt_reset(st);
             return rt_nomem(e);
         }
         i++;
     }
     if (i == n) {
-        sqlite3_reset(st);
+        rt_reset(st);
         return RETAIN_OK;
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return rt_sqlerr(e, src, "reading customer ids for metrics");
     return rt_error(e, RETAIN_EINTERNAL, "an order refers to customer row %lld, which is missing",
@@ -137,13 +137,13 @@ int rt_ms_customer_ids(retain_engine *e, const int64_t *keys, size_t n, rt_arena
 }
 
 /* Step st to the end, passing each row to row(); its non-zero return stops. */
-static int each_row(retain_engine *e, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
+static int each_row(retain_engine *e, rt_st *st, int (*row)(rt_st *, void *),
                     void *ctx, const char *what)
 {
     int rc = RETAIN_OK, src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW && !(rc = row(st, ctx)))
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW && !(rc = row(st, ctx)))
         ;
-    sqlite3_reset(st);
+    rt_reset(st);
     if (rc)
         return rc;
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, what);
@@ -154,11 +154,11 @@ typedef struct conv_ctx {
     void *ctx;
 } conv_ctx;
 
-static int conv_row(sqlite3_stmt *st, void *ctx)
+static int conv_row(rt_st *st, void *ctx)
 {
     conv_ctx *c = ctx;
-    return c->fn(c->ctx, rt_col_text(st, 0), rt_col_text(st, 1), sqlite3_column_int64(st, 2),
-                 sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4));
+    return c->fn(c->ctx, rt_col_text(st, 0), rt_col_text(st, 1), rt_column_int64(st, 2),
+                 rt_column_int64(st, 3), rt_column_int64(st, 4));
 }
 
 int rt_ms_journey_conversion(retain_engine *e, const char *journey, int64_t since,
@@ -176,14 +176,14 @@ int rt_ms_journey_conversion(retain_engine *e, const char *journey, int64_t sinc
         "   FROM journey_instance"
         "   WHERE (?1 IS NULL OR journey=?1) AND entered_at >= ?2 AND entered_at <= ?3)"
         " GROUP BY journey, variant ORDER BY journey, variant";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
     rt_bind_text(st, 1, journey);
-    sqlite3_bind_int64(st, 2, since);
-    sqlite3_bind_int64(st, 3, as_of);
-    sqlite3_bind_int64(st, 4, window);
+    rt_bind_int64(st, 2, since);
+    rt_bind_int64(st, 3, as_of);
+    rt_bind_int64(st, 4, window);
     conv_ctx c = { fn, ctx };
     return each_row(e, st, conv_row, &c, "reading journey conversion");
 }
@@ -193,10 +193,10 @@ typedef struct step_ctx {
     void *ctx;
 } step_ctx;
 
-static int step_row(sqlite3_stmt *st, void *ctx)
+static int step_row(rt_st *st, void *ctx)
 {
     step_ctx *c = ctx;
-    return c->fn(c->ctx, rt_col_text(st, 0), rt_col_text(st, 1), sqlite3_column_int64(st, 2));
+    return c->fn(c->ctx, rt_col_text(st, 0), rt_col_text(st, 1), rt_column_int64(st, 2));
 }
 
 int rt_ms_journey_steps(retain_engine *e, int64_t since, int64_t as_of, rt_ms_step_fn fn,
@@ -208,12 +208,12 @@ int rt_ms_journey_steps(retain_engine *e, int64_t since, int64_t as_of, rt_ms_st
         " WHERE i.entered_at >= ?1 AND i.entered_at <= ?2 AND l.at <= ?2"
         "   AND l.kind NOT IN ('goal', 'exit', 'migrate')"
         " GROUP BY i.journey, l.step ORDER BY i.journey, min(l.seq), l.step";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, since);
-    sqlite3_bind_int64(st, 2, as_of);
+    rt_bind_int64(st, 1, since);
+    rt_bind_int64(st, 2, as_of);
     step_ctx c = { fn, ctx };
     return each_row(e, st, step_row, &c, "reading journey steps");
 }

@@ -115,36 +115,36 @@ static int stats_apply(retain_engine *e, int64_t cust, const char *currency, int
     static const char sub[] = "UPDATE customer SET orders_count=orders_count-1 WHERE id=?1";
     static const char cur[] =
         "SELECT amount FROM customer_revenue WHERE customer=? AND currency=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, cur, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, cust);
-    sqlite3_bind_text(st, 2, currency, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 1, cust);
+    rt_bind_textn(st, 2, currency, -1, SQLITE_STATIC);
     if ((rc = rt_step(e, st, "reading customer revenue")) < 0)
         return rc;
-    int64_t amount = rc == RETAIN_ROW ? sqlite3_column_int64(st, 0) : 0, sum;
-    sqlite3_reset(st);
+    int64_t amount = rc == RETAIN_ROW ? rt_column_int64(st, 0) : 0, sum;
+    rt_reset(st);
     /* SQLite would turn an overflowing integer sum into a REAL: check here. */
     if (__builtin_add_overflow(amount, sign > 0 ? total : -total, &sum))
         return rt_error(e, RETAIN_ELIMIT,
                         "the customer's %s revenue would overflow a 64-bit amount", currency);
     if ((rc = rt_stmt(e, rev, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, cust);
-    sqlite3_bind_text(st, 2, currency, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, sign > 0 ? total : -total);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 1, cust);
+    rt_bind_textn(st, 2, currency, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, sign > 0 ? total : -total);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "updating customer revenue");
     if ((rc = rt_stmt(e, sign > 0 ? add : sub, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, cust);
+    rt_bind_int64(st, 1, cust);
     if (sign > 0)
-        sqlite3_bind_int64(st, 2, placed_at);
-    src = sqlite3_step(st);
-    sqlite3_reset(st);
+        rt_bind_int64(st, 2, placed_at);
+    src = rt_sqlstep(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "updating customer statistics");
 }
 
@@ -156,13 +156,13 @@ int rt_customer_refresh_span(retain_engine *e, int64_t cust)
         "   AND status NOT IN ('cancelled','refunded')),"
         " last_order_at=(SELECT max(placed_at) FROM orders WHERE customer=?1"
         "   AND status NOT IN ('cancelled','refunded')) WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, cust);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 1, cust);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "updating customer statistics");
 }
 
@@ -171,15 +171,15 @@ static int history_add(retain_engine *e, int64_t okey, const char *status, int64
     static const char sql[] =
         "INSERT INTO order_status(order_id,seq,status,at) VALUES(?1,"
         " (SELECT coalesce(max(seq),0)+1 FROM order_status WHERE order_id=?1),?2,?3)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, okey);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 1, okey);
+    rt_bind_textn(st, 2, status, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, at);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "recording order status");
 }
 
@@ -197,14 +197,14 @@ static int write_lines(retain_engine *e, int64_t okey, const retain_order *o, bo
     static const char ins[] =
         "INSERT INTO order_line(order_id,line_no,sku,title,quantity,unit_price)"
         " VALUES(?,?,?,?,?,?)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc, src;
     if (replace) {
         if ((rc = rt_stmt(e, del, &st)))
             return rc;
-        sqlite3_bind_int64(st, 1, okey);
-        src = sqlite3_step(st);
-        sqlite3_reset(st);
+        rt_bind_int64(st, 1, okey);
+        src = rt_sqlstep(st);
+        rt_reset(st);
         if (src != SQLITE_DONE)
             return rt_sqlerr(e, src, "replacing order lines");
     }
@@ -214,14 +214,14 @@ static int write_lines(retain_engine *e, int64_t okey, const retain_order *o, bo
         return rc;
     for (size_t i = 0; i < o->lines_count; i++) {
         const retain_order_line *l = &o->lines[i];
-        sqlite3_bind_int64(st, 1, okey);
-        sqlite3_bind_int64(st, 2, (int64_t)i + 1);
-        sqlite3_bind_text(st, 3, l->sku, -1, SQLITE_STATIC);
+        rt_bind_int64(st, 1, okey);
+        rt_bind_int64(st, 2, (int64_t)i + 1);
+        rt_bind_textn(st, 3, l->sku, -1, SQLITE_STATIC);
         rt_bind_text(st, 4, l->title);
-        sqlite3_bind_int64(st, 5, l->quantity);
-        sqlite3_bind_int64(st, 6, l->unit_price);
-        src = sqlite3_step(st);
-        sqlite3_reset(st);
+        rt_bind_int64(st, 5, l->quantity);
+        rt_bind_int64(st, 6, l->unit_price);
+        src = rt_sqlstep(st);
+        rt_reset(st);
         if (src != SQLITE_DONE)
             return rt_sqlerr(e, src, "recording order line");
     }
@@ -239,22 +239,22 @@ static int find_order(retain_engine *e, const char *id, existing *x, bool *found
 {
     static const char sql[] =
         "SELECT id, customer, total, placed_at, currency, status FROM orders WHERE ext_id=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
+    rt_bind_textn(st, 1, id, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
     *found = src == SQLITE_ROW;
     if (*found) {
-        x->key = sqlite3_column_int64(st, 0);
-        x->customer = sqlite3_column_int64(st, 1);
-        x->total = sqlite3_column_int64(st, 2);
-        x->placed_at = sqlite3_column_int64(st, 3);
+        x->key = rt_column_int64(st, 0);
+        x->customer = rt_column_int64(st, 1);
+        x->total = rt_column_int64(st, 2);
+        x->placed_at = rt_column_int64(st, 3);
         rt_copy(x->currency, sizeof x->currency, rt_col_text(st, 4));
         rt_copy(x->status, sizeof x->status, rt_col_text(st, 5));
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return rt_sqlerr(e, src, "looking up order");
     return RETAIN_OK;
@@ -270,25 +270,25 @@ static int insert_order(retain_engine *e, int64_t cust, const retain_order *o, c
     static const char sql[] =
         "INSERT INTO orders(ext_id,customer,channel,placed_at,currency,total,coupon,status,"
         "status_at,attrs) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?10,coalesce(?9,'{}'))";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, o->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, cust);
-    sqlite3_bind_text(st, 3, o->channel, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, o->placed_at);
-    sqlite3_bind_text(st, 5, o->currency, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, o->total);
+    rt_bind_textn(st, 1, o->id, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 2, cust);
+    rt_bind_textn(st, 3, o->channel, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 4, o->placed_at);
+    rt_bind_textn(st, 5, o->currency, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 6, o->total);
     rt_bind_text(st, 7, o->coupon);
-    sqlite3_bind_text(st, 8, status, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 8, status, -1, SQLITE_STATIC);
     rt_bind_text(st, 9, o->attrs_json);
-    sqlite3_bind_int64(st, 10, status_time(o));
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 10, status_time(o));
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "recording order");
-    int64_t okey = sqlite3_last_insert_rowid(e->db);
+    int64_t okey = rt_last_id(e);
     if ((rc = write_lines(e, okey, o, false)) || (rc = history_add(e, okey, "placed", o->placed_at)))
         return rc;
     if (counts(status) && (rc = stats_apply(e, cust, o->currency, o->total, o->placed_at, +1)))
@@ -312,20 +312,20 @@ static int update_order(retain_engine *e, const existing *x, const retain_order 
     bool was = counts(x->status), now = counts(status);
     if (was && (rc = stats_apply(e, x->customer, x->currency, x->total, x->placed_at, -1)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, x->key);
-    sqlite3_bind_text(st, 2, o->channel, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, o->placed_at);
-    sqlite3_bind_text(st, 4, o->currency, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, o->total);
+    rt_bind_int64(st, 1, x->key);
+    rt_bind_textn(st, 2, o->channel, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, o->placed_at);
+    rt_bind_textn(st, 4, o->currency, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 5, o->total);
     rt_bind_text(st, 6, o->coupon);
-    sqlite3_bind_text(st, 7, status, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 7, status, -1, SQLITE_STATIC);
     rt_bind_text(st, 8, o->attrs_json);
-    sqlite3_bind_int64(st, 9, status_time(o));
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 9, status_time(o));
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "updating order");
     if (now && (rc = stats_apply(e, x->customer, o->currency, o->total, o->placed_at, +1)))
@@ -393,14 +393,14 @@ static int set_status(retain_engine *e, const char *id, const char *status, int6
     if (was != now &&
         (rc = stats_apply(e, x.customer, x.currency, x.total, x.placed_at, now ? +1 : -1)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, x.key);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 1, x.key);
+    rt_bind_textn(st, 2, status, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, at);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "updating order status");
     if (was && !now && (rc = rt_customer_refresh_span(e, x.customer)))
@@ -441,17 +441,17 @@ int rt_order_load(retain_engine *e, int64_t key, const char *ext_id, retain_orde
     static const char count_sql[] =
         "SELECT (SELECT count(*) FROM order_line WHERE order_id=?1),"
         " (SELECT count(*) FROM order_status WHERE order_id=?1)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, ext_id ? by_ext : by_key, &st);
     if (rc)
         return rc;
     if (ext_id)
-        sqlite3_bind_text(st, 1, ext_id, -1, SQLITE_STATIC);
+        rt_bind_textn(st, 1, ext_id, -1, SQLITE_STATIC);
     else
-        sqlite3_bind_int64(st, 1, key);
-    int src = sqlite3_step(st);
+        rt_bind_int64(st, 1, key);
+    int src = rt_sqlstep(st);
     if (src != SQLITE_ROW) {
-        sqlite3_reset(st);
+        rt_reset(st);
         if (src == SQLITE_DONE)
             return rt_error(e, RETAIN_ENOTFOUND, "order \"%s\" does not exist",
                             ext_id ? ext_id : "?");
@@ -459,32 +459,32 @@ int rt_order_load(retain_engine *e, int64_t key, const char *ext_id, retain_orde
     }
     retain_order *o = rt_object_new(&e->alloc, sizeof *o);
     if (!o) {
-        sqlite3_reset(st);
+        rt_reset(st);
         return rt_nomem(e);
     }
     rt_arena *ar = rt_object_arena(o);
     bool ok = true;
-    key = sqlite3_column_int64(st, 0);
+    key = rt_column_int64(st, 0);
     o->version = RETAIN_ORDER_VERSION;
     o->id = rt_arena_str(ar, rt_col_text(st, 1), &ok);
     o->customer_id = rt_arena_str(ar, rt_col_text(st, 2), &ok);
     o->channel = rt_arena_str(ar, rt_col_text(st, 3), &ok);
-    o->placed_at = sqlite3_column_int64(st, 4);
+    o->placed_at = rt_column_int64(st, 4);
     o->currency = rt_arena_str(ar, rt_col_text(st, 5), &ok);
-    o->total = sqlite3_column_int64(st, 6);
+    o->total = rt_column_int64(st, 6);
     o->coupon = rt_arena_str(ar, rt_col_text(st, 7), &ok);
     o->status = rt_arena_str(ar, rt_col_text(st, 8), &ok);
-    o->status_at = sqlite3_column_int64(st, 9);
+    o->status_at = rt_column_int64(st, 9);
     o->attrs_json = rt_arena_str(ar, rt_col_text(st, 10), &ok);
-    sqlite3_reset(st);
+    rt_reset(st);
     size_t nl = 0, nh = 0;
     if (ok && (rc = rt_stmt(e, count_sql, &st)) == RETAIN_OK) {
-        sqlite3_bind_int64(st, 1, key);
+        rt_bind_int64(st, 1, key);
         if ((rc = rt_step(e, st, "counting order lines")) == RETAIN_ROW) {
-            nl = (size_t)sqlite3_column_int64(st, 0);
-            nh = (size_t)sqlite3_column_int64(st, 1);
+            nl = (size_t)rt_column_int64(st, 0);
+            nh = (size_t)rt_column_int64(st, 1);
         }
-        sqlite3_reset(st);
+        rt_reset(st);
         rc = rc < 0 ? rc : RETAIN_OK;
     }
     retain_order_line *lines = nl ? rt_arena_alloc(ar, nl * sizeof *lines) : NULL;
@@ -492,29 +492,29 @@ int rt_order_load(retain_engine *e, int64_t key, const char *ext_id, retain_orde
     if ((nl && !lines) || (nh && !hist))
         ok = false;
     if (ok && rc == RETAIN_OK && nl && (rc = rt_stmt(e, lines_sql, &st)) == RETAIN_OK) {
-        sqlite3_bind_int64(st, 1, key);
+        rt_bind_int64(st, 1, key);
         size_t i = 0;
         while (i < nl && (rc = rt_step(e, st, "reading order lines")) == RETAIN_ROW) {
             lines[i].sku = rt_arena_str(ar, rt_col_text(st, 0), &ok);
             lines[i].title = rt_arena_str(ar, rt_col_text(st, 1), &ok);
-            lines[i].quantity = sqlite3_column_int64(st, 2);
-            lines[i].unit_price = sqlite3_column_int64(st, 3);
+            lines[i].quantity = rt_column_int64(st, 2);
+            lines[i].unit_price = rt_column_int64(st, 3);
             i++;
         }
-        sqlite3_reset(st);
+        rt_reset(st);
         rc = rc < 0 ? rc : RETAIN_OK;
         o->lines = lines;
         o->lines_count = i;
     }
     if (ok && rc == RETAIN_OK && nh && (rc = rt_stmt(e, hist_sql, &st)) == RETAIN_OK) {
-        sqlite3_bind_int64(st, 1, key);
+        rt_bind_int64(st, 1, key);
         size_t i = 0;
         while (i < nh && (rc = rt_step(e, st, "reading order history")) == RETAIN_ROW) {
             hist[i].status = rt_arena_str(ar, rt_col_text(st, 0), &ok);
-            hist[i].at = sqlite3_column_int64(st, 1);
+            hist[i].at = rt_column_int64(st, 1);
             i++;
         }
-        sqlite3_reset(st);
+        rt_reset(st);
         rc = rc < 0 ? rc : RETAIN_OK;
         o->history = hist;
         o->history_count = i;
@@ -548,7 +548,7 @@ void retain_order_free(retain_order *o)
 
 struct retain_order_iter {
     retain_engine *e;
-    sqlite3_stmt *st;
+    rt_st *st;
     retain_order *row;
 };
 
@@ -572,7 +572,7 @@ int retain_order_iter_open(retain_order_iter **out, retain_engine *e, const char
         rt_free(&e->alloc, it);
         return rc;
     }
-    sqlite3_bind_int64(it->st, 1, key);
+    rt_bind_int64(it->st, 1, key);
     *out = it;
     return RETAIN_OK;
 }
@@ -589,7 +589,7 @@ int retain_order_iter_next(retain_order_iter *it, const retain_order **row)
     it->row = NULL;
     int rc;
     do {
-        int src = sqlite3_step(it->st);
+        int src = rt_sqlstep(it->st);
         if (src == SQLITE_DONE)
             return RETAIN_DONE;
         if (src != SQLITE_ROW)
@@ -597,7 +597,7 @@ int retain_order_iter_next(retain_order_iter *it, const retain_order **row)
         /* The ids come from the iterator's snapshot and each order is read
          * as it is now: one deleted meanwhile (by another engine, or by
          * this one while iterating) is passed over. */
-        rc = rt_order_load(it->e, sqlite3_column_int64(it->st, 0), NULL, &it->row);
+        rc = rt_order_load(it->e, rt_column_int64(it->st, 0), NULL, &it->row);
     } while (rc == RETAIN_ENOTFOUND);
     if (rc)
         return rc;
@@ -611,6 +611,6 @@ void retain_order_iter_free(retain_order_iter *it)
     if (!it)
         return;
     rt_object_free(it->row);
-    sqlite3_finalize(it->st);
+    rt_finalize(it->e, it->st);
     rt_free(&it->e->alloc, it);
 }

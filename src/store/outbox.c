@@ -12,19 +12,19 @@
 
 #include <string.h>
 
-int ob_step_done(retain_engine *e, sqlite3_stmt *st, const char *doing)
+int ob_step_done(retain_engine *e, rt_st *st, const char *doing)
 {
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, doing);
 }
 
-static void bind_opt_time(sqlite3_stmt *st, int idx, int64_t t, int64_t none)
+static void bind_opt_time(rt_st *st, int idx, int64_t t, int64_t none)
 {
     if (t == none)
-        sqlite3_bind_null(st, idx);
+        rt_bind_null(st, idx);
     else
-        sqlite3_bind_int64(st, idx, t);
+        rt_bind_int64(st, idx, t);
 }
 
 /* ---- rows --------------------------------------------------------------- */
@@ -39,40 +39,40 @@ int ob_insert(retain_engine *e, const ob_new *m, int64_t *id)
         "nullif(?14,0),?15,'queued',?17,?18,?19,?20,?21,?22,?23,?23)"
         " ON CONFLICT(idem_key) DO NOTHING";
     static const char payload_sql[] = "INSERT INTO outbox_payload(message,payload) VALUES(?,?)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, m->key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, m->customer);
-    sqlite3_bind_int64(st, 3, m->instance);
+    rt_bind_textn(st, 1, m->key, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 2, m->customer);
+    rt_bind_int64(st, 3, m->instance);
     rt_bind_text(st, 4, m->journey);
     if (m->journey)
-        sqlite3_bind_int(st, 5, m->version);
+        rt_bind_int(st, 5, m->version);
     rt_bind_text(st, 6, m->step);
     rt_bind_text(st, 7, m->host_id);
-    sqlite3_bind_text(st, 8, m->channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, m->category, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 8, m->channel, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 9, m->category, -1, SQLITE_STATIC);
     rt_bind_text(st, 10, m->template_id);
     rt_bind_text(st, 11, m->fallback);
-    sqlite3_bind_int64(st, 12, m->fallback_of);
-    sqlite3_bind_int64(st, 13, m->order_key);
-    sqlite3_bind_int64(st, 14, m->shipment_key);
+    rt_bind_int64(st, 12, m->fallback_of);
+    rt_bind_int64(st, 13, m->order_key);
+    rt_bind_int64(st, 14, m->shipment_key);
     rt_bind_text(st, 15, m->recipient);
-    sqlite3_bind_int64(st, 17, m->due_at);
+    rt_bind_int64(st, 17, m->due_at);
     bind_opt_time(st, 18, m->expires_at, INT64_MAX);
-    sqlite3_bind_int64(st, 19, m->not_before);
-    sqlite3_bind_int(st, 20, m->on_quiet);
-    sqlite3_bind_int(st, 21, m->on_cap);
+    rt_bind_int64(st, 19, m->not_before);
+    rt_bind_int(st, 20, m->on_quiet);
+    rt_bind_int(st, 21, m->on_cap);
     rt_bind_text(st, 22, m->held);
-    sqlite3_bind_int64(st, 23, m->now);
+    rt_bind_int64(st, 23, m->now);
     if ((rc = ob_step_done(e, st, "queuing a message")))
         return rc;
-    *id = sqlite3_changes(e->db) ? sqlite3_last_insert_rowid(e->db) : 0;
+    *id = rt_changes(e) ? rt_last_id(e) : 0;
     if (*id == 0 || (rc = rt_stmt(e, payload_sql, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, *id);
-    sqlite3_bind_text(st, 2, m->payload, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 1, *id);
+    rt_bind_textn(st, 2, m->payload, -1, SQLITE_STATIC);
     return ob_step_done(e, st, "queuing a message");
 }
 
@@ -84,40 +84,40 @@ int ob_insert(retain_engine *e, const ob_new *m, int64_t *id)
     " FROM outbox o LEFT JOIN orders ord ON ord.id=o.order_id"                              \
     " LEFT JOIN outbox_payload p ON p.message=o.id "
 
-static int read_row(retain_engine *e, sqlite3_stmt *st, bool want_payload, ob_row *r)
+static int read_row(retain_engine *e, rt_st *st, bool want_payload, ob_row *r)
 {
     memset(r, 0, sizeof *r);
-    r->id = sqlite3_column_int64(st, 0);
+    r->id = rt_column_int64(st, 0);
     rt_col_copy(r->key, sizeof r->key, st, 1);
-    r->customer = sqlite3_column_int64(st, 2);
-    r->instance = sqlite3_column_int64(st, 3);
-    r->has_journey = sqlite3_column_type(st, 4) != SQLITE_NULL;
+    r->customer = rt_column_int64(st, 2);
+    r->instance = rt_column_int64(st, 3);
+    r->has_journey = rt_column_type(st, 4) != SQLITE_NULL;
     rt_col_copy(r->journey, sizeof r->journey, st, 4);
-    r->version = sqlite3_column_int(st, 5);
-    r->has_step = sqlite3_column_type(st, 6) != SQLITE_NULL;
+    r->version = rt_column_int(st, 5);
+    r->has_step = rt_column_type(st, 6) != SQLITE_NULL;
     rt_col_copy(r->step, sizeof r->step, st, 6);
-    r->has_host_id = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    r->has_host_id = rt_column_type(st, 7) != SQLITE_NULL;
     rt_col_copy(r->host_id, sizeof r->host_id, st, 7);
     rt_col_copy(r->channel, sizeof r->channel, st, 8);
     rt_col_copy(r->category, sizeof r->category, st, 9);
-    r->has_template = sqlite3_column_type(st, 10) != SQLITE_NULL;
+    r->has_template = rt_column_type(st, 10) != SQLITE_NULL;
     rt_col_copy(r->template_id, sizeof r->template_id, st, 10);
-    r->has_fallback = sqlite3_column_type(st, 11) != SQLITE_NULL;
+    r->has_fallback = rt_column_type(st, 11) != SQLITE_NULL;
     rt_col_copy(r->fallback, sizeof r->fallback, st, 11);
-    r->fallback_of = sqlite3_column_int64(st, 12);
-    r->order_key = sqlite3_column_int64(st, 13);
-    r->shipment_key = sqlite3_column_int64(st, 14);
+    r->fallback_of = rt_column_int64(st, 12);
+    r->order_key = rt_column_int64(st, 13);
+    r->shipment_key = rt_column_int64(st, 14);
     rt_col_copy(r->state, sizeof r->state, st, 15);
-    r->due_at = sqlite3_column_int64(st, 16);
-    r->expires_at = sqlite3_column_type(st, 17) == SQLITE_NULL ? INT64_MAX
-                                                                : sqlite3_column_int64(st, 17);
-    r->not_before = sqlite3_column_int64(st, 18);
-    r->sent_at = sqlite3_column_type(st, 19) == SQLITE_NULL ? INT64_MIN
-                                                             : sqlite3_column_int64(st, 19);
-    r->on_quiet = sqlite3_column_int(st, 20);
-    r->on_cap = sqlite3_column_int(st, 21);
-    r->attempts = sqlite3_column_int(st, 22);
-    r->attempt_base = sqlite3_column_int(st, 23);
+    r->due_at = rt_column_int64(st, 16);
+    r->expires_at = rt_column_type(st, 17) == SQLITE_NULL ? INT64_MAX
+                                                                : rt_column_int64(st, 17);
+    r->not_before = rt_column_int64(st, 18);
+    r->sent_at = rt_column_type(st, 19) == SQLITE_NULL ? INT64_MIN
+                                                             : rt_column_int64(st, 19);
+    r->on_quiet = rt_column_int(st, 20);
+    r->on_cap = rt_column_int(st, 21);
+    r->attempts = rt_column_int(st, 22);
+    r->attempt_base = rt_column_int(st, 23);
     rt_col_copy(r->order_ext, sizeof r->order_ext, st, 24);
     rt_col_copy(r->last_reason, sizeof r->last_reason, st, 25);
     int rc = rt_row_check(e); /* an empty key or recipient must not go out */
@@ -131,39 +131,39 @@ static int read_row(retain_engine *e, sqlite3_stmt *st, bool want_payload, ob_ro
     return RETAIN_OK;
 }
 
-static int one_row(retain_engine *e, sqlite3_stmt *st, bool want_payload, ob_row *out,
+static int one_row(retain_engine *e, rt_st *st, bool want_payload, ob_row *out,
                    bool *found)
 {
-    int src = sqlite3_step(st);
+    int src = rt_sqlstep(st);
     int rc = RETAIN_OK;
     *found = src == SQLITE_ROW;
     if (*found)
         rc = read_row(e, st, want_payload, out);
     else if (src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "reading the outbox");
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
 int ob_find_key(retain_engine *e, const char *key, ob_row *out, bool *found)
 {
     static const char sql[] = ROW_SELECT "WHERE o.idem_key=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, key, -1, SQLITE_STATIC);
     return one_row(e, st, false, out, found);
 }
 
 int ob_get(retain_engine *e, int64_t id, bool want_payload, ob_row *out, bool *found)
 {
     static const char sql[] = ROW_SELECT "WHERE o.id=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
+    rt_bind_int64(st, 1, id);
     return one_row(e, st, want_payload, out, found);
 }
 
@@ -173,22 +173,22 @@ int ob_due(retain_engine *e, const char *channel, int64_t now, ob_row *out, int 
         ROW_SELECT "WHERE o.channel=?1 AND o.state IN ('queued','sending') AND o.not_before<=?2"
                    " ORDER BY o.not_before, o.id LIMIT ?3";
     *n = 0;
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int(st, 3, cap);
+    rt_bind_textn(st, 1, channel, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 2, now);
+    rt_bind_int(st, 3, cap);
     int src;
-    while (rc == RETAIN_OK && *n < cap && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == RETAIN_OK && *n < cap && (src = rt_sqlstep(st)) == SQLITE_ROW) {
         rc = read_row(e, st, true, &out[*n]);
         if (rc == RETAIN_OK)
             (*n)++;
     }
     if (rc == RETAIN_OK && *n < cap && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "reading due messages");
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
@@ -198,15 +198,15 @@ int ob_claim(retain_engine *e, int64_t id, int attempts, int64_t lease_until,
     static const char sql[] =
         "UPDATE outbox SET state='sending', attempts=?2, attempted_at=?5, not_before=?3,"
         " recipient=?4, updated_at=?5 WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, attempts);
-    sqlite3_bind_int64(st, 3, lease_until);
+    rt_bind_int64(st, 1, id);
+    rt_bind_int(st, 2, attempts);
+    rt_bind_int64(st, 3, lease_until);
     rt_bind_text(st, 4, recipient);
-    sqlite3_bind_int64(st, 5, now);
+    rt_bind_int64(st, 5, now);
     return ob_step_done(e, st, "claiming a message");
 }
 
@@ -215,14 +215,14 @@ int ob_hold(retain_engine *e, int64_t id, int64_t not_before, const char *reason
     static const char sql[] =
         "UPDATE outbox SET state='queued', not_before=?2, last_reason=?3, updated_at=?4"
         " WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, not_before);
+    rt_bind_int64(st, 1, id);
+    rt_bind_int64(st, 2, not_before);
     rt_bind_text(st, 3, reason);
-    sqlite3_bind_int64(st, 4, now);
+    rt_bind_int64(st, 4, now);
     return ob_step_done(e, st, "deferring a message");
 }
 
@@ -230,14 +230,14 @@ int ob_finish(retain_engine *e, int64_t id, const char *state, const char *reaso
 {
     static const char sql[] =
         "UPDATE outbox SET state=?2, last_reason=?3, updated_at=?4 WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 1, id);
+    rt_bind_textn(st, 2, state, -1, SQLITE_STATIC);
     rt_bind_text(st, 3, reason);
-    sqlite3_bind_int64(st, 4, now);
+    rt_bind_int64(st, 4, now);
     return ob_step_done(e, st, "updating a message");
 }
 
@@ -252,17 +252,17 @@ int ob_mark_sent(retain_engine *e, int64_t id, int attempt, bool only_own_claim,
     static const char late[] =
         "UPDATE outbox SET state='sent', sent_at=?3, provider_id=?4, last_reason=NULL,"
         " updated_at=?3 WHERE id=?1 AND state IN ('queued','sending') AND ?2=?2";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, only_own_claim ? own : late, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, attempt);
-    sqlite3_bind_int64(st, 3, now);
+    rt_bind_int64(st, 1, id);
+    rt_bind_int(st, 2, attempt);
+    rt_bind_int64(st, 3, now);
     rt_bind_text(st, 4, provider_id && *provider_id ? provider_id : NULL);
     if ((rc = ob_step_done(e, st, "recording a sent message")))
         return rc;
-    *changed = sqlite3_changes(e->db) > 0;
+    *changed = rt_changes(e) > 0;
     return RETAIN_OK;
 }
 
@@ -272,18 +272,18 @@ int ob_mark_retry(retain_engine *e, int64_t id, int attempt, int64_t retry_at,
     static const char sql[] =
         "UPDATE outbox SET state='queued', not_before=?3, last_reason=?4, updated_at=?5"
         " WHERE id=?1 AND state='sending' AND attempts=?2";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, attempt);
-    sqlite3_bind_int64(st, 3, retry_at);
+    rt_bind_int64(st, 1, id);
+    rt_bind_int(st, 2, attempt);
+    rt_bind_int64(st, 3, retry_at);
     rt_bind_text(st, 4, reason);
-    sqlite3_bind_int64(st, 5, now);
+    rt_bind_int64(st, 5, now);
     if ((rc = ob_step_done(e, st, "recording a retry")))
         return rc;
-    *changed = sqlite3_changes(e->db) > 0;
+    *changed = rt_changes(e) > 0;
     return RETAIN_OK;
 }
 
@@ -292,14 +292,14 @@ int ob_release(retain_engine *e, int64_t id, int attempt, int64_t not_before, in
     static const char sql[] =
         "UPDATE outbox SET state='queued', attempts=attempts-1, not_before=?3, updated_at=?4"
         " WHERE id=?1 AND state='sending' AND attempts=?2";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, attempt);
-    sqlite3_bind_int64(st, 3, not_before);
-    sqlite3_bind_int64(st, 4, now);
+    rt_bind_int64(st, 1, id);
+    rt_bind_int(st, 2, attempt);
+    rt_bind_int64(st, 3, not_before);
+    rt_bind_int64(st, 4, now);
     return ob_step_done(e, st, "releasing a message");
 }
 
@@ -308,12 +308,12 @@ int ob_requeue(retain_engine *e, int64_t id, int64_t now)
     static const char sql[] =
         "UPDATE outbox SET state='queued', not_before=?2, attempt_base=attempts,"
         " last_reason='retried by the host', updated_at=?2 WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, now);
+    rt_bind_int64(st, 1, id);
+    rt_bind_int64(st, 2, now);
     return ob_step_done(e, st, "retrying a message");
 }
 
@@ -326,14 +326,14 @@ int ob_attempt(retain_engine *e, int64_t id, int attempt, int64_t at, const char
         " outcome=excluded.outcome, provider_id=excluded.provider_id,"
         " retry_at=excluded.retry_at, reason=excluded.reason"
         " WHERE outbox_attempt.outcome='lost'";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, attempt);
-    sqlite3_bind_int64(st, 3, at);
-    sqlite3_bind_text(st, 4, outcome, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 1, id);
+    rt_bind_int(st, 2, attempt);
+    rt_bind_int64(st, 3, at);
+    rt_bind_textn(st, 4, outcome, -1, SQLITE_STATIC);
     rt_bind_text(st, 5, provider_id && *provider_id ? provider_id : NULL);
     bind_opt_time(st, 6, retry_at, INT64_MIN);
     rt_bind_text(st, 7, reason && *reason ? reason : NULL);
@@ -345,22 +345,22 @@ int ob_decide(retain_engine *e, const ob_decision *d)
     static const char sql[] =
         "INSERT INTO delivery_decision(customer,message,instance,idem_key,step,channel,at,stage,"
         "decision,until,rule,reason) VALUES(?,nullif(?,0),nullif(?,0),?,?,?,?,?,?,?,?,?)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, d->customer);
-    sqlite3_bind_int64(st, 2, d->message);
-    sqlite3_bind_int64(st, 3, d->instance);
-    sqlite3_bind_text(st, 4, d->key, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 1, d->customer);
+    rt_bind_int64(st, 2, d->message);
+    rt_bind_int64(st, 3, d->instance);
+    rt_bind_textn(st, 4, d->key, -1, SQLITE_STATIC);
     rt_bind_text(st, 5, d->step);
     rt_bind_text(st, 6, d->channel);
-    sqlite3_bind_int64(st, 7, d->at);
-    sqlite3_bind_text(st, 8, d->stage, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, d->decision, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 7, d->at);
+    rt_bind_textn(st, 8, d->stage, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 9, d->decision, -1, SQLITE_STATIC);
     bind_opt_time(st, 10, d->until, INT64_MIN);
     rt_bind_text(st, 11, d->rule);
-    sqlite3_bind_text(st, 12, d->reason ? d->reason : "", -1, SQLITE_STATIC);
+    rt_bind_textn(st, 12, d->reason ? d->reason : "", -1, SQLITE_STATIC);
     return ob_step_done(e, st, "recording a delivery decision");
 }
 
@@ -372,39 +372,39 @@ int ob_receipt(retain_engine *e, int64_t id, const char *status, int64_t at, boo
     static const char upd[] =
         "UPDATE outbox SET delivery=(SELECT status FROM delivery_receipt WHERE message=?1"
         " ORDER BY at DESC, status LIMIT 1), updated_at=max(updated_at,?2) WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, ins, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
+    rt_bind_int64(st, 1, id);
+    rt_bind_textn(st, 2, status, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, at);
     if ((rc = ob_step_done(e, st, "recording a receipt")))
         return rc;
-    *inserted = sqlite3_changes(e->db) > 0;
+    *inserted = rt_changes(e) > 0;
     if (!*inserted)
         return RETAIN_OK;
     if ((rc = rt_stmt(e, upd, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, at);
+    rt_bind_int64(st, 1, id);
+    rt_bind_int64(st, 2, at);
     return ob_step_done(e, st, "recording a receipt");
 }
 
 static int id_query(retain_engine *e, const char *sql, const char *a, const char *b, int64_t *id,
                     const char *what)
 {
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, a, -1, SQLITE_STATIC);
     if (b)
-        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
+        rt_bind_textn(st, 2, b, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+        *id = rt_column_int64(st, 0);
+    rt_reset(st);
     if (src == SQLITE_ROW)
         return RETAIN_OK;
     if (src == SQLITE_DONE)
@@ -432,9 +432,9 @@ int ob_id_by_provider(retain_engine *e, const char *channel, const char *provide
 
 /* ---- payloads ----------------------------------------------------------- */
 
-static int text_result(retain_engine *e, sqlite3_stmt *st, char **out, const char *doing)
+static int text_result(retain_engine *e, rt_st *st, char **out, const char *doing)
 {
-    int src = sqlite3_step(st);
+    int src = rt_sqlstep(st);
     int rc = RETAIN_OK;
     *out = NULL;
     if (src == SQLITE_ROW) {
@@ -445,7 +445,7 @@ static int text_result(retain_engine *e, sqlite3_stmt *st, char **out, const cha
     } else {
         rc = rt_sqlerr(e, src, doing);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
@@ -465,14 +465,14 @@ static void put_int(rt_buf *b, int64_t v)
     rt_buf_append(b, d + i, sizeof d - (size_t)i);
 }
 
-static void put_col(rt_buf *b, sqlite3_stmt *st, int col, bool raw)
+static void put_col(rt_buf *b, rt_st *st, int col, bool raw)
 {
-    switch (sqlite3_column_type(st, col)) {
+    switch (rt_column_type(st, col)) {
     case SQLITE_NULL:
         rt_buf_append(b, "null", 4);
         break;
     case SQLITE_INTEGER:
-        put_int(b, sqlite3_column_int64(st, col));
+        put_int(b, rt_column_int64(st, col));
         break;
     default:
         if (raw)
@@ -483,7 +483,7 @@ static void put_col(rt_buf *b, sqlite3_stmt *st, int col, bool raw)
 }
 
 /* {"name":col,...} from consecutive columns; a name starting with '=' is raw JSON. */
-static void put_object(rt_buf *b, sqlite3_stmt *st, int first, const char *const *names)
+static void put_object(rt_buf *b, rt_st *st, int first, const char *const *names)
 {
     rt_buf_putc(b, '{');
     for (int i = 0; names[i]; i++) {
@@ -528,30 +528,30 @@ int ob_payload_build(retain_engine *e, const ob_payload_in *in, char **out)
                                             "exception", NULL };
     static const char *const line[] = { "sku", "title", "quantity", "unit_price", NULL };
     *out = NULL;
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, in->customer);
-    sqlite3_bind_int64(st, 2, in->order_key);
-    sqlite3_bind_int64(st, 3, in->shipment_key);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, in->customer);
+    rt_bind_int64(st, 2, in->order_key);
+    rt_bind_int64(st, 3, in->shipment_key);
+    int src = rt_sqlstep(st);
     if (src != SQLITE_ROW) {
-        sqlite3_reset(st);
+        rt_reset(st);
         return rt_sqlerr(e, src == SQLITE_DONE ? SQLITE_INTERNAL : src, "building a payload");
     }
     rt_buf b;
     rt_buf_init(&b, &e->alloc);
     rt_buf_puts(&b, "{\"customer\":");
     put_object(&b, st, 0, customer);
-    bool has_order = sqlite3_column_type(st, 10) != SQLITE_NULL;
+    bool has_order = rt_column_type(st, 10) != SQLITE_NULL;
     rt_buf_puts(&b, ",\"order\":");
     if (has_order)
         put_object(&b, st, 10, order);
     else
         rt_buf_puts(&b, "null");
     rt_buf_puts(&b, ",\"lines\":[");
-    bool has_shipment = sqlite3_column_type(st, 18) != SQLITE_NULL;
+    bool has_shipment = rt_column_type(st, 18) != SQLITE_NULL;
     rt_buf shipbuf;
     rt_buf_init(&shipbuf, &e->alloc);
     int64_t ship_key = 0;
@@ -560,24 +560,24 @@ int ob_payload_build(retain_engine *e, const ob_payload_in *in, char **out)
         shipbuf.len--; /* reopen the object: where-is-my-order members follow */
         rt_tracking_url_json(&shipbuf, rt_col_text(st, 27), rt_col_text(st, 28),
                              rt_col_text(st, 20));
-        ship_key = sqlite3_column_int64(st, 29);
+        ship_key = rt_column_int64(st, 29);
     }
     char ext[OB_ID];
     rt_col_copy(ext, sizeof ext, st, 0);
-    sqlite3_reset(st);
+    rt_reset(st);
     if (has_shipment) {
         rc = rt_shipment_history_json(e, ship_key, &shipbuf);
         rt_buf_putc(&shipbuf, '}');
     }
     if (rc == RETAIN_OK && has_order && (rc = rt_stmt(e, lines_sql, &st)) == RETAIN_OK) {
-        sqlite3_bind_int64(st, 1, in->order_key);
+        rt_bind_int64(st, 1, in->order_key);
         int n = 0;
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((src = rt_sqlstep(st)) == SQLITE_ROW) {
             if (n++)
                 rt_buf_putc(&b, ',');
             put_object(&b, st, 0, line);
         }
-        sqlite3_reset(st);
+        rt_reset(st);
         if (src != SQLITE_DONE)
             rc = rt_sqlerr(e, src, "reading order lines");
     }
@@ -616,8 +616,8 @@ int ob_payload_build(retain_engine *e, const ob_payload_in *in, char **out)
     /* What the journey adds (a coupon, recommendations) is merged as an
      * RFC 7396 patch. */
     if ((rc = rt_stmt(e, patch_sql, &st)) == RETAIN_OK) {
-        sqlite3_bind_text(st, 1, base, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, in->extra_json, -1, SQLITE_STATIC);
+        rt_bind_textn(st, 1, base, -1, SQLITE_STATIC);
+        rt_bind_textn(st, 2, in->extra_json, -1, SQLITE_STATIC);
         rc = text_result(e, st, out, "merging a message payload");
     }
     rt_free(&e->alloc, base);
@@ -631,28 +631,28 @@ int ob_payload_readdress(retain_engine *e, const char *payload, const char *chan
         "SELECT CASE WHEN json_type(?1,'$.unsubscribe')='object'"
         " THEN json_set(?1,'$.unsubscribe.channel',?2,'$.unsubscribe.message_key',?3)"
         " ELSE json(?1) END";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, payload, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, payload, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 2, channel, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 3, key, -1, SQLITE_STATIC);
     return text_result(e, st, out, "copying a message payload");
 }
 
 int ob_json_walk(retain_engine *e, const char *json, ob_json_fn fn, void *ctx)
 {
     static const char sql[] = "SELECT fullkey, key, type, atom FROM json_tree(?1)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, json, -1, SQLITE_STATIC);
     int src;
-    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == RETAIN_OK && (src = rt_sqlstep(st)) == SQLITE_ROW) {
         const char *path, *key = NULL, *type, *atom;
-        if ((sqlite3_column_type(st, 1) == SQLITE_TEXT && (rc = rt_col_str(e, st, 1, &key))) ||
+        if ((rt_column_type(st, 1) == SQLITE_TEXT && (rc = rt_col_str(e, st, 1, &key))) ||
             (rc = rt_col_str(e, st, 0, &path)) || (rc = rt_col_str(e, st, 2, &type)) ||
             (rc = rt_col_str(e, st, 3, &atom)))
             break;
@@ -660,7 +660,7 @@ int ob_json_walk(retain_engine *e, const char *json, ob_json_fn fn, void *ctx)
     }
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "reading a message payload");
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
@@ -671,12 +671,12 @@ int ob_json_remove(retain_engine *e, const char *json, char *const *paths, int n
     if (!cur)
         return rt_nomem(e);
     for (int i = 0; i < n; i++) {
-        sqlite3_stmt *st;
+        rt_st *st;
         int rc = rt_stmt(e, sql, &st);
         char *next = NULL;
         if (rc == RETAIN_OK) {
-            sqlite3_bind_text(st, 1, cur, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, paths[i], -1, SQLITE_STATIC);
+            rt_bind_textn(st, 1, cur, -1, SQLITE_STATIC);
+            rt_bind_textn(st, 2, paths[i], -1, SQLITE_STATIC);
             rc = text_result(e, st, &next, "filtering a message payload");
         }
         rt_free(&e->alloc, cur);
@@ -704,16 +704,16 @@ static const char history_sql[] =
     "  FROM delivery_receipt WHERE message=?1"
     ") ORDER BY at, ord, seq, what";
 
-static void put_time(rt_buf *b, const char *name, sqlite3_stmt *st, int col)
+static void put_time(rt_buf *b, const char *name, rt_st *st, int col)
 {
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+    if (rt_column_type(st, col) == SQLITE_NULL)
         return;
-    rt_buf_printf(b, ",\"%s\":%lld", name, (long long)sqlite3_column_int64(st, col));
+    rt_buf_printf(b, ",\"%s\":%lld", name, (long long)rt_column_int64(st, col));
 }
 
-static void put_str(rt_buf *b, const char *name, sqlite3_stmt *st, int col)
+static void put_str(rt_buf *b, const char *name, rt_st *st, int col)
 {
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+    if (rt_column_type(st, col) == SQLITE_NULL)
         return;
     rt_buf_printf(b, ",\"%s\":", name);
     rt_buf_json_str(b, rt_col_text(st, col));
@@ -721,22 +721,22 @@ static void put_str(rt_buf *b, const char *name, sqlite3_stmt *st, int col)
 
 int ob_history_json(retain_engine *e, int64_t id, rt_buf *b)
 {
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, history_sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
+    rt_bind_int64(st, 1, id);
     rt_buf_putc(b, '[');
     int src, n = 0;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW) {
         const char *kind = rt_col_text(st, 1);
         rt_buf_printf(b, "%s{\"at\":%lld,\"event\":", n++ ? "," : "",
-                      (long long)sqlite3_column_int64(st, 0));
+                      (long long)rt_column_int64(st, 0));
         rt_buf_json_str(b, kind);
         if (!strcmp(kind, "queued")) {
             put_time(b, "due_at", st, 4);
         } else if (!strcmp(kind, "attempt")) {
-            rt_buf_printf(b, ",\"attempt\":%d", sqlite3_column_int(st, 2));
+            rt_buf_printf(b, ",\"attempt\":%d", rt_column_int(st, 2));
             put_str(b, "outcome", st, 3);
             put_str(b, "provider_id", st, 7);
             put_time(b, "retry_at", st, 4);
@@ -751,7 +751,7 @@ int ob_history_json(retain_engine *e, int64_t id, rt_buf *b)
         }
         rt_buf_putc(b, '}');
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     rt_buf_putc(b, ']');
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "reading a message history");
@@ -763,12 +763,12 @@ static int explain_message(retain_engine *e, int64_t id, rt_buf *b)
     static const char sql[] =
         "SELECT id, idem_key, journey, step, channel, category, template, state, not_before,"
         " sent_at, attempts, delivery, last_reason FROM outbox WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, id);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
         rt_buf_printf(b, "{\"message_id\":%lld", (long long)id);
         put_str(b, "key", st, 1);
@@ -780,12 +780,12 @@ static int explain_message(retain_engine *e, int64_t id, rt_buf *b)
         put_str(b, "state", st, 7);
         put_time(b, "not_before", st, 8);
         put_time(b, "sent_at", st, 9);
-        rt_buf_printf(b, ",\"attempts\":%d", sqlite3_column_int(st, 10));
+        rt_buf_printf(b, ",\"attempts\":%d", rt_column_int(st, 10));
         put_str(b, "delivery", st, 11);
         put_str(b, "last_reason", st, 12);
         rt_buf_puts(b, ",\"history\":");
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src != SQLITE_ROW)
         return rt_sqlerr(e, src == SQLITE_DONE ? SQLITE_INTERNAL : src, "explaining a message");
     if ((rc = ob_history_json(e, id, b)))
@@ -799,12 +799,12 @@ static int explain_decision(retain_engine *e, int64_t id, rt_buf *b)
     static const char sql[] =
         "SELECT idem_key, step, channel, decision, at, stage, until, rule, reason"
         " FROM delivery_decision WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, id);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
         rt_buf_puts(b, "{\"message_id\":null");
         put_str(b, "key", st, 0);
@@ -818,7 +818,7 @@ static int explain_decision(retain_engine *e, int64_t id, rt_buf *b)
         put_str(b, "reason", st, 8);
         rt_buf_putc(b, '}');
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src != SQLITE_ROW)
         return rt_sqlerr(e, src == SQLITE_DONE ? SQLITE_INTERNAL : src, "explaining a decision");
     return RETAIN_OK;
@@ -836,18 +836,18 @@ int ob_explain_json(retain_engine *e, int64_t instance, int64_t customer, rt_buf
         "SELECT 0, id, created_at FROM outbox WHERE customer=?1"
         " UNION ALL SELECT 1, id, at FROM delivery_decision WHERE customer=?1 AND message IS NULL"
         " ORDER BY 3, 1, 2";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, instance ? by_instance : by_customer, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, instance ? instance : customer);
-    sqlite3_bind_int64(st, 2, customer);
+    rt_bind_int64(st, 1, instance ? instance : customer);
+    rt_bind_int64(st, 2, customer);
     /* Collect first: the per-item statements cannot run inside this one's scan
      * when they are the same cached statement. */
     int64_t *items = NULL;
     size_t n = 0, cap = 0;
     int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW) {
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             int64_t *p = rt_realloc(&e->alloc, items, ncap * sizeof *p);
@@ -859,9 +859,9 @@ int ob_explain_json(retain_engine *e, int64_t instance, int64_t customer, rt_buf
             cap = ncap;
         }
         /* Odd: a decision, even: a message. */
-        items[n++] = sqlite3_column_int64(st, 1) * 2 + sqlite3_column_int(st, 0);
+        items[n++] = rt_column_int64(st, 1) * 2 + rt_column_int(st, 0);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "explaining deliveries");
     rt_buf_putc(b, '[');
@@ -901,7 +901,7 @@ static retain_outbox_state state_bit(const char *s)
 
 /* Fill an entry from an ENTRY_SELECT row: strings point into the statement,
  * or are copied into `ar` when given. */
-static void fill_entry(sqlite3_stmt *st, retain_outbox_entry *m, rt_arena *ar, bool *ok)
+static void fill_entry(rt_st *st, retain_outbox_entry *m, rt_arena *ar, bool *ok)
 {
     const char *s[13];
     static const int cols[13] = { 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 20, 21, 22 };
@@ -911,34 +911,34 @@ static void fill_entry(sqlite3_stmt *st, retain_outbox_entry *m, rt_arena *ar, b
             s[i] = rt_arena_str(ar, s[i], ok);
     }
     memset(m, 0, sizeof *m);
-    m->id = sqlite3_column_int64(st, 0);
+    m->id = rt_column_int64(st, 0);
     m->idempotency_key = s[0];
     m->customer_id = s[1];
     m->channel = s[2];
     m->category = s[3];
     m->template_id = s[4];
     m->journey = s[5];
-    m->journey_version = sqlite3_column_int(st, 7);
+    m->journey_version = rt_column_int(st, 7);
     m->step = s[6];
     m->host_id = s[7];
     m->order_id = s[8];
     m->recipient = s[9];
     m->state = state_bit(rt_col_text(st, 12));
-    m->attempts = sqlite3_column_int(st, 13);
-    m->created_at = sqlite3_column_int64(st, 14);
-    m->due_at = sqlite3_column_int64(st, 15);
-    m->not_before = sqlite3_column_int64(st, 16);
-    m->updated_at = sqlite3_column_int64(st, 17);
-    m->sent_at = sqlite3_column_type(st, 18) == SQLITE_NULL ? RETAIN_TIME_NONE
-                                                            : sqlite3_column_int64(st, 18);
-    m->expires_at = sqlite3_column_type(st, 19) == SQLITE_NULL ? RETAIN_TIME_NONE
-                                                               : sqlite3_column_int64(st, 19);
+    m->attempts = rt_column_int(st, 13);
+    m->created_at = rt_column_int64(st, 14);
+    m->due_at = rt_column_int64(st, 15);
+    m->not_before = rt_column_int64(st, 16);
+    m->updated_at = rt_column_int64(st, 17);
+    m->sent_at = rt_column_type(st, 18) == SQLITE_NULL ? RETAIN_TIME_NONE
+                                                            : rt_column_int64(st, 18);
+    m->expires_at = rt_column_type(st, 19) == SQLITE_NULL ? RETAIN_TIME_NONE
+                                                               : rt_column_int64(st, 19);
     m->provider_id = s[10];
     m->last_reason = s[11];
     m->delivery = s[12];
     const char *payload = rt_col_text(st, 23);
     m->payload_json = ar ? rt_arena_str(ar, payload, ok) : payload;
-    m->fallback_of = sqlite3_column_int64(st, 24);
+    m->fallback_of = rt_column_int64(st, 24);
 }
 
 int retain_outbox_get(retain_outbox_entry **out, retain_engine *e, int64_t message_id)
@@ -949,13 +949,13 @@ int retain_outbox_get(retain_outbox_entry **out, retain_engine *e, int64_t messa
     if ((rc = rt_check_ptr(e, "out", out)))
         return rc;
     *out = NULL;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, message_id);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, message_id);
+    int src = rt_sqlstep(st);
     if (src != SQLITE_ROW) {
-        sqlite3_reset(st);
+        rt_reset(st);
         if (src == SQLITE_DONE)
             return rt_error(e, RETAIN_ENOTFOUND, "message %lld does not exist",
                             (long long)message_id);
@@ -965,7 +965,7 @@ int retain_outbox_get(retain_outbox_entry **out, retain_engine *e, int64_t messa
     bool ok = m != NULL;
     if (m)
         fill_entry(st, m, rt_object_arena(m), &ok);
-    sqlite3_reset(st);
+    rt_reset(st);
     if (!ok) {
         rt_object_free(m);
         return rt_nomem(e);
@@ -981,7 +981,7 @@ void retain_outbox_entry_free(retain_outbox_entry *m)
 
 struct retain_outbox_iter {
     retain_engine *e;
-    sqlite3_stmt *st;
+    rt_st *st;
     retain_outbox_entry row;
 };
 
@@ -1028,13 +1028,13 @@ int retain_outbox_iter_open(retain_outbox_iter **out, retain_engine *e,
         return rc;
     }
     bool pending_only = q->states && (q->states & ~(unsigned)RETAIN_OUTBOX_PENDING) == 0;
-    sqlite3_bind_int(it->st, 1, (int)q->states);
+    rt_bind_int(it->st, 1, (int)q->states);
     if (q->customer_id)
-        sqlite3_bind_int64(it->st, 2, cust);
+        rt_bind_int64(it->st, 2, cust);
     if (q->since != RETAIN_TIME_NONE)
-        sqlite3_bind_int64(it->st, 3, q->since);
-    sqlite3_bind_int(it->st, 4, pending_only);
-    sqlite3_bind_int64(it->st, 5, q->limit ? (int64_t)q->limit : -1);
+        rt_bind_int64(it->st, 3, q->since);
+    rt_bind_int(it->st, 4, pending_only);
+    rt_bind_int64(it->st, 5, q->limit ? (int64_t)q->limit : -1);
     *out = it;
     return RETAIN_OK;
 }
@@ -1047,7 +1047,7 @@ int retain_outbox_iter_next(retain_outbox_iter *it, const retain_outbox_entry **
     if (!row)
         return rt_error(it->e, RETAIN_EINVAL, "row is NULL");
     *row = NULL;
-    int src = sqlite3_step(it->st);
+    int src = rt_sqlstep(it->st);
     if (src == SQLITE_DONE)
         return RETAIN_DONE;
     if (src != SQLITE_ROW)
@@ -1062,6 +1062,6 @@ void retain_outbox_iter_free(retain_outbox_iter *it)
 {
     if (!it)
         return;
-    sqlite3_finalize(it->st);
+    rt_finalize(it->e, it->st);
     rt_free(&it->e->alloc, it);
 }

@@ -11,7 +11,7 @@
 #include "store.h"
 
 /* Helpers shared by outbox.c and policy_store.c. */
-int ob_step_done(retain_engine *e, sqlite3_stmt *st, const char *doing);
+int ob_step_done(retain_engine *e, rt_st *st, const char *doing);
 
 #define OB_NAME 65   /* channel, category, journey, step names */
 #define OB_ID 257    /* host ids, template ids */

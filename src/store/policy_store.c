@@ -14,12 +14,12 @@ int ob_customer_get(retain_engine *e, int64_t customer, ob_customer *out, bool *
 {
     static const char sql[] =
         "SELECT ext_id, email, phone, locale, timezone FROM customer WHERE id=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, customer);
+    int src = rt_sqlstep(st);
     *found = src == SQLITE_ROW;
     if (*found) {
         rt_col_copy(out->ext_id, sizeof out->ext_id, st, 0);
@@ -28,7 +28,7 @@ int ob_customer_get(retain_engine *e, int64_t customer, ob_customer *out, bool *
         rt_col_copy(out->locale, sizeof out->locale, st, 3);
         rt_col_copy(out->zone, sizeof out->zone, st, 4);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return rt_sqlerr(e, src, "reading a customer");
     return RETAIN_OK;
@@ -47,15 +47,15 @@ int ob_gate_facts(retain_engine *e, int64_t customer, const char *channel, const
         " LEFT JOIN consent k2 ON k2.customer=c.id AND k2.channel=?2 AND k2.category='all'"
         " WHERE c.id=?1";
     memset(k, 0, sizeof *k);
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer);
-    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, category, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, order_key);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, customer);
+    rt_bind_textn(st, 2, channel, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 3, category, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 4, order_key);
+    int src = rt_sqlstep(st);
     *found = src == SQLITE_ROW;
     if (*found) {
         rt_col_copy(c->ext_id, sizeof c->ext_id, st, 0);
@@ -63,20 +63,20 @@ int ob_gate_facts(retain_engine *e, int64_t customer, const char *channel, const
         rt_col_copy(c->phone, sizeof c->phone, st, 2);
         rt_col_copy(c->locale, sizeof c->locale, st, 3);
         rt_col_copy(c->zone, sizeof c->zone, st, 4);
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-            k->cat_state = sqlite3_column_int(st, 5) ? 1 : 2;
-            k->cat_at = sqlite3_column_int64(st, 6);
+        if (rt_column_type(st, 5) != SQLITE_NULL) {
+            k->cat_state = rt_column_int(st, 5) ? 1 : 2;
+            k->cat_at = rt_column_int64(st, 6);
         }
-        if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
-            k->all_state = sqlite3_column_int(st, 7) ? 1 : 2;
-            k->all_at = sqlite3_column_int64(st, 8);
+        if (rt_column_type(st, 7) != SQLITE_NULL) {
+            k->all_state = rt_column_int(st, 7) ? 1 : 2;
+            k->all_at = rt_column_int64(st, 8);
         }
         /* Asking for "all" itself: both joins found the same row. */
         if (!strcmp(category, "all"))
             k->cat_state = 0;
         rt_col_copy(sales_channel, sales_size, st, 9);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return rt_sqlerr(e, src, "reading a customer");
     return RETAIN_OK;
@@ -90,21 +90,21 @@ int ob_cap_nth(retain_engine *e, int64_t customer, const char *channel, const ch
         " WHERE customer=?1 AND channel=?2 AND (?3='all' OR category=?3)"
         " AND category<>'transactional' AND state IN ('sent','sending') AND id<>?5"
         " AND coalesce(sent_at, attempted_at)>?4 ORDER BY s DESC LIMIT 1 OFFSET ?6";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer);
-    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, category, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, since);
-    sqlite3_bind_int64(st, 5, exclude);
-    sqlite3_bind_int(st, 6, n - 1);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, customer);
+    rt_bind_textn(st, 2, channel, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 3, category, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 4, since);
+    rt_bind_int64(st, 5, exclude);
+    rt_bind_int(st, 6, n - 1);
+    int src = rt_sqlstep(st);
     *found = src == SQLITE_ROW;
     if (*found)
-        *at = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+        *at = rt_column_int64(st, 0);
+    rt_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return rt_sqlerr(e, src, "counting sent messages");
     return RETAIN_OK;
@@ -117,13 +117,13 @@ int ob_customer_channels(retain_engine *e, int64_t customer, char (*out)[OB_NAME
      * BY in SQL opened a temporary b-tree for every message gated. */
     static const char sql[] = "SELECT channel FROM orders WHERE customer=?";
     *n = 0;
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer);
+    rt_bind_int64(st, 1, customer);
     int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW) {
         char ch[OB_NAME];
         rt_col_copy(ch, sizeof ch, st, 0);
         int i = 0, c = 1;
@@ -137,7 +137,7 @@ int ob_customer_channels(retain_engine *e, int64_t customer, char (*out)[OB_NAME
         memcpy(out[i], ch, OB_NAME);
         (*n)++;
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return rt_sqlerr(e, src, "reading a customer's sales channels");
     return RETAIN_OK;
@@ -165,17 +165,17 @@ int ob_anchor_time(retain_engine *e, int64_t order_key, int64_t shipment_key,
     const char *sql = !strcmp(anchor, "delivered") ? delivered
                       : !strcmp(anchor, "shipped") ? shipped
                                                    : placed;
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, order_key);
-    sqlite3_bind_int64(st, 2, shipment_key);
-    int src = sqlite3_step(st);
-    *found = src == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    rt_bind_int64(st, 1, order_key);
+    rt_bind_int64(st, 2, shipment_key);
+    int src = rt_sqlstep(st);
+    *found = src == SQLITE_ROW && rt_column_type(st, 0) != SQLITE_NULL;
     if (*found)
-        *at = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+        *at = rt_column_int64(st, 0);
+    rt_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return rt_sqlerr(e, src, "reading an order's history");
     return RETAIN_OK;
@@ -189,21 +189,21 @@ int ob_order_messages(retain_engine *e, int64_t order_key, int64_t exclude, bool
         " AND customer=(SELECT customer FROM orders WHERE id=?1)"
         " AND (state IN ('sending','sent') OR (?3 AND state='queued')) ORDER BY id";
     *n = 0;
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, order_key);
-    sqlite3_bind_int64(st, 2, exclude);
-    sqlite3_bind_int(st, 3, with_queued);
+    rt_bind_int64(st, 1, order_key);
+    rt_bind_int64(st, 2, exclude);
+    rt_bind_int(st, 3, with_queued);
     int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW && *n < cap) {
         ob_sibling *s = &out[(*n)++];
-        s->id = sqlite3_column_int64(st, 0);
+        s->id = rt_column_int64(st, 0);
         rt_col_copy(s->category, sizeof s->category, st, 1);
         rt_col_copy(s->template_id, sizeof s->template_id, st, 2);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return rt_sqlerr(e, src, "reading an order's messages");
     return RETAIN_OK;
@@ -211,15 +211,15 @@ int ob_order_messages(retain_engine *e, int64_t order_key, int64_t exclude, bool
 
 static int two_ints(retain_engine *e, const char *sql, const char *ext, int64_t *a, int64_t *b)
 {
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, ext, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
-    *a = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    *b = src == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-    sqlite3_reset(st);
+    rt_bind_textn(st, 1, ext, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
+    *a = src == SQLITE_ROW ? rt_column_int64(st, 0) : 0;
+    *b = src == SQLITE_ROW ? rt_column_int64(st, 1) : 0;
+    rt_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return rt_sqlerr(e, src, "looking up an id");
     return RETAIN_OK;
@@ -251,7 +251,7 @@ int ob_policy_bump(retain_engine *e)
      * value that another engine has already seen with other contents. */
     static const char sql[] =
         "UPDATE policy_meta SET v=(random() & 0x3fffffffffffffff) | 1 WHERE k='generation'";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
@@ -262,16 +262,16 @@ int ob_quiet_each(retain_engine *e, int (*fn)(const char *channel, int start, in
                   void *ctx)
 {
     static const char sql[] = "SELECT channel, start_min, end_min FROM policy_quiet";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
     int src;
-    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
-        rc = fn(rt_col_text(st, 0), sqlite3_column_int(st, 1), sqlite3_column_int(st, 2), ctx);
+    while (rc == RETAIN_OK && (src = rt_sqlstep(st)) == SQLITE_ROW)
+        rc = fn(rt_col_text(st, 0), rt_column_int(st, 1), rt_column_int(st, 2), ctx);
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "reading quiet hours");
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
@@ -281,13 +281,13 @@ int ob_quiet_set(retain_engine *e, const char *channel, int start, int end)
         "INSERT INTO policy_quiet(channel,start_min,end_min) VALUES(?1,?2,?3)"
         " ON CONFLICT(channel) DO UPDATE SET start_min=?2, end_min=?3";
     static const char del[] = "DELETE FROM policy_quiet WHERE channel=?1 AND ?2=?3";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, start == end ? del : put, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, start);
-    sqlite3_bind_int(st, 3, end);
+    rt_bind_textn(st, 1, channel, -1, SQLITE_STATIC);
+    rt_bind_int(st, 2, start);
+    rt_bind_int(st, 3, end);
     return ob_step_done(e, st, "setting quiet hours");
 }
 
@@ -297,17 +297,17 @@ int ob_cap_each(retain_engine *e,
                 void *ctx)
 {
     static const char sql[] = "SELECT channel, category, max, window_ms FROM policy_cap";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
     int src;
-    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
-        rc = fn(rt_col_text(st, 0), rt_col_text(st, 1), sqlite3_column_int(st, 2),
-                sqlite3_column_int64(st, 3), ctx);
+    while (rc == RETAIN_OK && (src = rt_sqlstep(st)) == SQLITE_ROW)
+        rc = fn(rt_col_text(st, 0), rt_col_text(st, 1), rt_column_int(st, 2),
+                rt_column_int64(st, 3), ctx);
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "reading frequency caps");
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
@@ -317,29 +317,29 @@ int ob_cap_set(retain_engine *e, const char *channel, const char *category, int 
     static const char sql[] =
         "INSERT INTO policy_cap(channel,category,max,window_ms) VALUES(?1,?2,?3,?4)"
         " ON CONFLICT(channel,category) DO UPDATE SET max=?3, window_ms=?4";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, category, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, max);
-    sqlite3_bind_int64(st, 4, window);
+    rt_bind_textn(st, 1, channel, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 2, category, -1, SQLITE_STATIC);
+    rt_bind_int(st, 3, max);
+    rt_bind_int64(st, 4, window);
     return ob_step_done(e, st, "setting a frequency cap");
 }
 
 int ob_cap_remove(retain_engine *e, const char *channel, const char *category, bool *removed)
 {
     static const char sql[] = "DELETE FROM policy_cap WHERE channel=?1 AND category=?2";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, category, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, channel, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 2, category, -1, SQLITE_STATIC);
     if ((rc = ob_step_done(e, st, "removing a frequency cap")))
         return rc;
-    *removed = sqlite3_changes(e->db) > 0;
+    *removed = rt_changes(e) > 0;
     return RETAIN_OK;
 }
 
@@ -349,16 +349,16 @@ int ob_profile_each(retain_engine *e,
                     void *ctx)
 {
     static const char sql[] = "SELECT name, source, origin FROM policy_profile ORDER BY name";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
     int src;
-    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
+    while (rc == RETAIN_OK && (src = rt_sqlstep(st)) == SQLITE_ROW)
         rc = fn(rt_col_text(st, 0), rt_col_text(st, 1), rt_col_text(st, 2), ctx);
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "reading marketplace profiles");
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
@@ -368,27 +368,27 @@ int ob_profile_put(retain_engine *e, const char *name, const char *source, const
     static const char sql[] =
         "INSERT INTO policy_profile(name,source,origin,loaded_at) VALUES(?1,?2,?3,?4)"
         " ON CONFLICT(name) DO UPDATE SET source=?2, origin=?3, loaded_at=?4";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, name, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 2, source, -1, SQLITE_STATIC);
     rt_bind_text(st, 3, origin);
-    sqlite3_bind_int64(st, 4, now);
+    rt_bind_int64(st, 4, now);
     return ob_step_done(e, st, "storing a marketplace profile");
 }
 
 int ob_profile_remove(retain_engine *e, const char *name, bool *removed)
 {
     static const char sql[] = "DELETE FROM policy_profile WHERE name=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, name, -1, SQLITE_STATIC);
     if ((rc = ob_step_done(e, st, "removing a marketplace profile")))
         return rc;
-    *removed = sqlite3_changes(e->db) > 0;
+    *removed = rt_changes(e) > 0;
     return RETAIN_OK;
 }

@@ -17,19 +17,19 @@ int ds_product_upsert(retain_engine *e, const char *sku, const char *title, int6
         "INSERT INTO product(sku,title,price,currency,attrs,updated_at)"
         " VALUES(?1,?2,?3,?4,coalesce(?5,'{}'),?6) ON CONFLICT(sku) DO UPDATE SET"
         " title=?2, price=?3, currency=?4, attrs=coalesce(?5,attrs), updated_at=?6";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, sku, -1, SQLITE_STATIC);
     rt_bind_text(st, 2, title);
     if (price < 0)
-        sqlite3_bind_null(st, 3);
+        rt_bind_null(st, 3);
     else
-        sqlite3_bind_int64(st, 3, price);
+        rt_bind_int64(st, 3, price);
     rt_bind_text(st, 4, currency);
     rt_bind_text(st, 5, attrs);
-    sqlite3_bind_int64(st, 6, now);
+    rt_bind_int64(st, 6, now);
     if ((rc = ob_step_done(e, st, "recording a product")))
         return rc;
     /* Engines holding titles and prices in memory reload them. */
@@ -52,23 +52,23 @@ int ds_product_get(retain_engine *e, const char *sku, char *title, size_t title_
         " LEFT JOIN (SELECT order_id, title, unit_price FROM order_line"
         "   WHERE sku=?1 ORDER BY order_id DESC LIMIT 1) l"
         " LEFT JOIN orders o ON o.id=l.order_id";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
+    rt_bind_textn(st, 1, sku, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
     *found = false;
     if (src == SQLITE_ROW) {
-        bool prod = sqlite3_column_type(st, 1) != SQLITE_NULL;
-        bool line = sqlite3_column_type(st, 4) != SQLITE_NULL;
-        *found = prod || line || sqlite3_column_type(st, 0) != SQLITE_NULL;
-        int tcol = sqlite3_column_type(st, 0) != SQLITE_NULL ? 0 : 3;
+        bool prod = rt_column_type(st, 1) != SQLITE_NULL;
+        bool line = rt_column_type(st, 4) != SQLITE_NULL;
+        *found = prod || line || rt_column_type(st, 0) != SQLITE_NULL;
+        int tcol = rt_column_type(st, 0) != SQLITE_NULL ? 0 : 3;
         rt_col_copy(title, title_sz, st, tcol);
-        *price = prod ? sqlite3_column_int64(st, 1) : line ? sqlite3_column_int64(st, 4) : -1;
+        *price = prod ? rt_column_int64(st, 1) : line ? rt_column_int64(st, 4) : -1;
         rt_col_copy(currency, cur_sz, st, prod ? 2 : 5);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_ROW ? RETAIN_OK : rt_sqlerr(e, src, "reading a product");
 }
 
@@ -78,14 +78,14 @@ int ds_sku_known(retain_engine *e, const char *sku, bool *known)
         "SELECT EXISTS (SELECT 1 FROM product WHERE sku=?1)"
         " OR EXISTS (SELECT 1 FROM sku_cycle WHERE sku=?1)"
         " OR EXISTS (SELECT 1 FROM order_line WHERE sku=?1)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
-    *known = src == SQLITE_ROW && sqlite3_column_int(st, 0);
-    sqlite3_reset(st);
+    rt_bind_textn(st, 1, sku, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
+    *known = src == SQLITE_ROW && rt_column_int(st, 0);
+    rt_reset(st);
     return src == SQLITE_ROW ? RETAIN_OK : rt_sqlerr(e, src, "looking up a SKU");
 }
 
@@ -93,22 +93,22 @@ int ds_cycle_get(retain_engine *e, const char *sku, ds_cycle *out, bool *found)
 {
     static const char sql[] =
         "SELECT configured_ms, learned_ms, samples, learned_at FROM sku_cycle WHERE sku=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     memset(out, 0, sizeof *out);
     out->learned_at = INT64_MIN;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
+    rt_bind_textn(st, 1, sku, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
     *found = src == SQLITE_ROW;
     if (src == SQLITE_ROW) {
-        out->configured_ms = sqlite3_column_int64(st, 0);
-        out->learned_ms = sqlite3_column_int64(st, 1);
-        out->samples = sqlite3_column_int64(st, 2);
+        out->configured_ms = rt_column_int64(st, 0);
+        out->learned_ms = rt_column_int64(st, 1);
+        out->samples = rt_column_int64(st, 2);
         out->learned_at = rt_col_time(st, 3);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK
                                                    : rt_sqlerr(e, src, "reading a SKU cycle");
 }
@@ -118,12 +118,12 @@ int ds_cycle_configure(retain_engine *e, const char *sku, int64_t configured_ms)
     static const char sql[] =
         "INSERT INTO sku_cycle(sku,configured_ms) VALUES(?1,nullif(?2,0))"
         " ON CONFLICT(sku) DO UPDATE SET configured_ms=nullif(?2,0)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, configured_ms);
+    rt_bind_textn(st, 1, sku, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 2, configured_ms);
     return ob_step_done(e, st, "setting a SKU cycle");
 }
 
@@ -133,14 +133,14 @@ int ds_cycle_learned(retain_engine *e, const char *sku, int64_t learned_ms, int6
     static const char sql[] =
         "INSERT INTO sku_cycle(sku,learned_ms,samples,learned_at) VALUES(?1,nullif(?2,0),?3,?4)"
         " ON CONFLICT(sku) DO UPDATE SET learned_ms=nullif(?2,0), samples=?3, learned_at=?4";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, learned_ms);
-    sqlite3_bind_int64(st, 3, samples);
-    sqlite3_bind_int64(st, 4, now);
+    rt_bind_textn(st, 1, sku, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 2, learned_ms);
+    rt_bind_int64(st, 3, samples);
+    rt_bind_int64(st, 4, now);
     return ob_step_done(e, st, "recording a learned SKU cycle");
 }
 
@@ -158,15 +158,15 @@ int ds_repurchase_each(retain_engine *e, int64_t min_gap_ms,
         "  GROUP BY o.id, l.sku))"
         " WHERE next_at IS NOT NULL AND next_at - placed_at >= ?1 AND qty > 0"
         " ORDER BY sku";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, min_gap_ms);
+    rt_bind_int64(st, 1, min_gap_ms);
     int src = SQLITE_DONE;
-    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
-        rc = fn(ctx, rt_col_text(st, 0), sqlite3_column_double(st, 1));
-    sqlite3_reset(st);
+    while (rc == RETAIN_OK && (src = rt_sqlstep(st)) == SQLITE_ROW)
+        rc = fn(ctx, rt_col_text(st, 0), rt_column_double(st, 1));
+    rt_reset(st);
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "reading repurchase intervals");
     return rc;

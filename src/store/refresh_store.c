@@ -9,13 +9,13 @@ static int mark_previous(retain_engine *e, const char *currency)
      * is still marked afterwards can be cleared without a temporary table. */
     static const char sql[] =
         "UPDATE customer SET expected_90d=NULL WHERE clv_currency=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
     rt_bind_text(st, 1, currency);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "clearing stale predictions");
 }
 
@@ -25,16 +25,16 @@ static int clear_stale(retain_engine *e, const char *currency, size_t *cleared)
     static const char sql[] =
         "UPDATE customer SET p_alive=NULL, clv=NULL, clv_currency=NULL, expected_90d=NULL"
         " WHERE clv_currency=?1 AND expected_90d IS NULL";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
     rt_bind_text(st, 1, currency);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "clearing stale predictions");
-    *cleared = (size_t)sqlite3_changes(e->db);
+    *cleared = (size_t)rt_changes(e);
     return RETAIN_OK;
 }
 
@@ -43,22 +43,22 @@ static int write_rows(retain_engine *e, const char *currency, const rt_refresh_r
 {
     static const char sql[] =
         "UPDATE customer SET p_alive=?2, expected_90d=?3, clv=?4, clv_currency=?5 WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(st, 1, rows[i].key);
-        sqlite3_bind_double(st, 2, rows[i].p_alive);
-        sqlite3_bind_double(st, 3, rows[i].expected_90d);
-        sqlite3_bind_int64(st, 4, rows[i].clv);
+        rt_bind_int64(st, 1, rows[i].key);
+        rt_bind_double(st, 2, rows[i].p_alive);
+        rt_bind_double(st, 3, rows[i].expected_90d);
+        rt_bind_int64(st, 4, rows[i].clv);
         rt_bind_text(st, 5, currency);
-        int src = sqlite3_step(st);
-        sqlite3_reset(st);
+        int src = rt_sqlstep(st);
+        rt_reset(st);
         if (src != SQLITE_DONE)
             return rt_sqlerr(e, src, "writing predictions");
-        count += (size_t)sqlite3_changes(e->db);
+        count += (size_t)rt_changes(e);
     }
     *written = count;
     return RETAIN_OK;

@@ -27,16 +27,16 @@ static int take_order(retain_engine *e, int64_t okey,
         "runout_at,state) VALUES(?1,?2,?3,?4,?5,?6,?7,"
         " CASE WHEN EXISTS (SELECT 1 FROM replenish WHERE customer=?1 AND sku=?2"
         "  AND placed_at>?4) THEN 'reordered' ELSE 'pending' END)";
-    sqlite3_stmt *st, *ls, *cs, *is;
+    rt_st *st, *ls, *cs, *is;
     int rc = rt_stmt(e, order_sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, okey);
-    int src = sqlite3_step(st);
-    int64_t cust = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    int64_t placed = src == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-    bool void_order = src == SQLITE_ROW && sqlite3_column_int(st, 2);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 1, okey);
+    int src = rt_sqlstep(st);
+    int64_t cust = src == SQLITE_ROW ? rt_column_int64(st, 0) : 0;
+    int64_t placed = src == SQLITE_ROW ? rt_column_int64(st, 1) : 0;
+    bool void_order = src == SQLITE_ROW && rt_column_int(st, 2);
+    rt_reset(st);
     if (src == SQLITE_DONE || void_order)
         return RETAIN_OK; /* erased, or never counted */
     if (src != SQLITE_ROW)
@@ -44,33 +44,33 @@ static int take_order(retain_engine *e, int64_t okey,
     if ((rc = rt_stmt(e, lines_sql, &ls)) || (rc = rt_stmt(e, cancel_sql, &cs)) ||
         (rc = rt_stmt(e, ins_sql, &is)))
         return rc;
-    sqlite3_bind_int64(ls, 1, okey);
-    while (rc == RETAIN_OK && (src = sqlite3_step(ls)) == SQLITE_ROW) {
+    rt_bind_int64(ls, 1, okey);
+    while (rc == RETAIN_OK && (src = rt_sqlstep(ls)) == SQLITE_ROW) {
         const char *sku = rt_col_text(ls, 0);
-        int64_t qty = sqlite3_column_int64(ls, 1), per_unit = 0;
+        int64_t qty = rt_column_int64(ls, 1), per_unit = 0;
         if (qty <= 0 || (rc = cycle(ctx, sku, &per_unit)))
             continue;
-        sqlite3_bind_int64(cs, 1, cust);
-        sqlite3_bind_text(cs, 2, sku, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(cs, 3, placed);
-        sqlite3_bind_int64(cs, 4, okey);
+        rt_bind_int64(cs, 1, cust);
+        rt_bind_textn(cs, 2, sku, -1, SQLITE_TRANSIENT);
+        rt_bind_int64(cs, 3, placed);
+        rt_bind_int64(cs, 4, okey);
         if ((rc = ob_step_done(e, cs, "cancelling a replenishment reminder")))
             break;
-        sqlite3_clear_bindings(cs);
-        sqlite3_bind_int64(is, 1, cust);
-        sqlite3_bind_text(is, 2, sku, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(is, 3, okey);
-        sqlite3_bind_int64(is, 4, placed);
-        sqlite3_bind_int64(is, 5, qty);
+        rt_clear_bindings(cs);
+        rt_bind_int64(is, 1, cust);
+        rt_bind_textn(is, 2, sku, -1, SQLITE_TRANSIENT);
+        rt_bind_int64(is, 3, okey);
+        rt_bind_int64(is, 4, placed);
+        rt_bind_int64(is, 5, qty);
         if (per_unit > 0) {
             int64_t runout = placed + qty * per_unit;
-            sqlite3_bind_int64(is, 6, runout - lead_ms);
-            sqlite3_bind_int64(is, 7, runout);
+            rt_bind_int64(is, 6, runout - lead_ms);
+            rt_bind_int64(is, 7, runout);
         }
         rc = ob_step_done(e, is, "recording a purchase for replenishment");
-        sqlite3_clear_bindings(is);
+        rt_clear_bindings(is);
     }
-    sqlite3_reset(ls);
+    rt_reset(ls);
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "reading order lines for replenishment");
     return rc;
@@ -86,21 +86,21 @@ int ds_replenish_intake(retain_engine *e, int cap,
     int64_t ids[256];
     if (cap > 256)
         cap = 256;
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, todo_sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int(st, 1, cap);
+    rt_bind_int(st, 1, cap);
     int src, n = 0;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW && n < cap)
-        ids[n++] = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW && n < cap)
+        ids[n++] = rt_column_int64(st, 0);
+    rt_reset(st);
     if (src != SQLITE_DONE && src != SQLITE_ROW)
         return rt_sqlerr(e, src, "reading the replenishment queue");
     for (int i = 0; i < n && rc == RETAIN_OK; i++) {
         if ((rc = take_order(e, ids[i], cycle, ctx, lead_ms)) || (rc = rt_stmt(e, done_sql, &st)))
             break;
-        sqlite3_bind_int64(st, 1, ids[i]);
+        rt_bind_int64(st, 1, ids[i]);
         rc = ob_step_done(e, st, "clearing the replenishment queue");
     }
     *taken = n;
@@ -114,29 +114,29 @@ int ds_replenish_due(retain_engine *e, int64_t now, ds_purchase *out, int cap, i
         " r.runout_at, o.status IN ('cancelled','refunded')"
         " FROM replenish r JOIN orders o ON o.id=r.order_id"
         " WHERE r.state='pending' AND r.due_at<=?1 ORDER BY r.due_at, r.order_id, r.sku LIMIT ?2";
-    sqlite3_stmt *st;
+    rt_st *st;
     *n = 0;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int(st, 2, cap);
+    rt_bind_int64(st, 1, now);
+    rt_bind_int(st, 2, cap);
     int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW && *n < cap) {
         ds_purchase *p = &out[(*n)++];
-        p->customer = sqlite3_column_int64(st, 0);
-        p->order_key = sqlite3_column_int64(st, 1);
+        p->customer = rt_column_int64(st, 0);
+        p->order_key = rt_column_int64(st, 1);
         rt_col_copy(p->sku, sizeof p->sku, st, 2);
         rt_col_copy(p->order_id, sizeof p->order_id, st, 3);
-        p->placed_at = sqlite3_column_int64(st, 4);
-        p->quantity = sqlite3_column_int64(st, 5);
-        p->due_at = sqlite3_column_int64(st, 6);
-        p->runout_at = sqlite3_column_int64(st, 7);
+        p->placed_at = rt_column_int64(st, 4);
+        p->quantity = rt_column_int64(st, 5);
+        p->due_at = rt_column_int64(st, 6);
+        p->runout_at = rt_column_int64(st, 7);
         /* A cancelled order marks itself with quantity 0. */
-        if (sqlite3_column_int(st, 8))
+        if (rt_column_int(st, 8))
             p->quantity = 0;
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK
                                                    : rt_sqlerr(e, src, "reading due reminders");
 }
@@ -145,13 +145,13 @@ int ds_replenish_set_state(retain_engine *e, int64_t order_key, const char *sku,
                            const char *state)
 {
     static const char sql[] = "UPDATE replenish SET state=?3 WHERE order_id=?1 AND sku=?2";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, order_key);
-    sqlite3_bind_text(st, 2, sku, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 1, order_key);
+    rt_bind_textn(st, 2, sku, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 3, state, -1, SQLITE_STATIC);
     return ob_step_done(e, st, "updating a replenishment reminder");
 }
 
@@ -162,13 +162,13 @@ int ds_replenish_reschedule(retain_engine *e, const char *sku, int64_t per_unit_
         "UPDATE replenish SET runout_at=CASE WHEN ?2>0 THEN placed_at+quantity*?2 END,"
         " due_at=CASE WHEN ?2>0 THEN placed_at+quantity*?2-?3 END"
         " WHERE sku=?1 AND state='pending'";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, per_unit_ms);
-    sqlite3_bind_int64(st, 3, lead_ms);
+    rt_bind_textn(st, 1, sku, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 2, per_unit_ms);
+    rt_bind_int64(st, 3, lead_ms);
     return ob_step_done(e, st, "rescheduling replenishment reminders");
 }
 
@@ -178,20 +178,20 @@ int ds_replenish_state(retain_engine *e, const char *order_id, const char *sku, 
     static const char sql[] =
         "SELECT r.state, r.due_at FROM replenish r JOIN orders o ON o.id=r.order_id"
         " WHERE o.ext_id=?1 AND r.sku=?2";
-    sqlite3_stmt *st;
+    rt_st *st;
     state[0] = '\0';
     *due_at = INT64_MIN;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, order_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, sku, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
+    rt_bind_textn(st, 1, order_id, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 2, sku, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
         rt_col_copy(state, size, st, 0);
         *due_at = rt_col_time(st, 1);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK
                                                    : rt_sqlerr(e, src, "reading a reminder");
 }

@@ -5,6 +5,7 @@
  * before anything is written.
  */
 #include "store.h"
+#include "pg/pg.h"
 #include "core/check.h"
 
 #include <string.h>
@@ -343,14 +344,14 @@ int retain_schema_version(void)
 
 static int user_version(retain_engine *e, int *v)
 {
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(e->db, "PRAGMA user_version", -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rt_sqlerr(e, rc, "reading the schema version");
-    rc = sqlite3_step(st);
-    *v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    rt_st *st;
+    int rc = rt_prepare(e, "PRAGMA user_version", &st, "reading the schema version");
+    if (rc)
+        return rc;
+    rc = rt_sqlstep(st);
+    *v = rc == SQLITE_ROW ? rt_column_int(st, 0) : 0;
     rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
-    sqlite3_finalize(st);
+    rt_finalize(e, st);
     return rc == SQLITE_OK ? RETAIN_OK : rt_sqlerr(e, rc, "reading the schema version");
 }
 
@@ -396,6 +397,8 @@ static int migrate(retain_engine *e)
 
 int rt_store_open(retain_engine *e, const char *path)
 {
+    if (rt_pg_is_uri(path))
+        return rt_pg_open(e, path);
     bool memory = strcmp(path, ":memory:") == 0;
     int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
     flags |= (e->cfg.flags & RETAIN_OPEN_READONLY) ? SQLITE_OPEN_READONLY
@@ -461,20 +464,20 @@ int retain_engine_counts(retain_engine *e, retain_counts *out)
     if ((rc = rt_check_ptr(e, "out", out)))
         return rc;
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
-    int src = sqlite3_step(st);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
-        out->customers = sqlite3_column_int64(st, 0);
-        out->orders = sqlite3_column_int64(st, 1);
-        out->order_lines = sqlite3_column_int64(st, 2);
-        out->shipments = sqlite3_column_int64(st, 3);
-        out->events = sqlite3_column_int64(st, 4);
+        out->customers = rt_column_int64(st, 0);
+        out->orders = rt_column_int64(st, 1);
+        out->order_lines = rt_column_int64(st, 2);
+        out->shipments = rt_column_int64(st, 3);
+        out->events = rt_column_int64(st, 4);
         rc = RETAIN_OK;
     } else {
         rc = rt_sqlerr(e, src, "counting objects");
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }

@@ -27,10 +27,10 @@ static int check_status(retain_engine *e, const char *s)
                     s ? s : "(null)");
 }
 
-static int step_done(retain_engine *e, sqlite3_stmt *st, const char *doing)
+static int step_done(retain_engine *e, rt_st *st, const char *doing)
 {
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, doing);
 }
 
@@ -40,17 +40,17 @@ static int add_event(retain_engine *e, int64_t skey, const char *status, int64_t
     static const char sql[] =
         "INSERT INTO shipment_event(shipment,seq,status,at,eta,detail) VALUES(?1,"
         " (SELECT coalesce(max(seq),0)+1 FROM shipment_event WHERE shipment=?1),?2,?3,?4,?5)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, skey);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
+    rt_bind_int64(st, 1, skey);
+    rt_bind_textn(st, 2, status, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, at);
     if (eta == INT64_MIN)
-        sqlite3_bind_null(st, 4);
+        rt_bind_null(st, 4);
     else
-        sqlite3_bind_int64(st, 4, eta);
+        rt_bind_int64(st, 4, eta);
     rt_bind_text(st, 5, detail);
     return step_done(e, st, "recording shipment event");
 }
@@ -66,25 +66,25 @@ static int record(retain_engine *e, const retain_shipment *s)
         "UPDATE shipment SET carrier=coalesce(?3,carrier), tracking=coalesce(?4,tracking),"
         " tracking_url=coalesce(?5,tracking_url), promised_at=coalesce(?6,promised_at)"
         " WHERE ext_id=?1 AND order_id=?2";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, find_order, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, s->order_id, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
-    int64_t okey = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    int64_t cust = src == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-    sqlite3_reset(st);
+    rt_bind_textn(st, 1, s->order_id, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
+    int64_t okey = src == SQLITE_ROW ? rt_column_int64(st, 0) : 0;
+    int64_t cust = src == SQLITE_ROW ? rt_column_int64(st, 1) : 0;
+    rt_reset(st);
     if (src == SQLITE_DONE)
         return rt_error(e, RETAIN_ENOTFOUND, "order \"%s\" does not exist", s->order_id);
     if (src != SQLITE_ROW)
         return rt_sqlerr(e, src, "looking up order");
     if ((rc = rt_stmt(e, find, &st)))
         return rc;
-    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
-    src = sqlite3_step(st);
-    int64_t existing_order = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
+    rt_bind_textn(st, 1, s->id, -1, SQLITE_STATIC);
+    src = rt_sqlstep(st);
+    int64_t existing_order = src == SQLITE_ROW ? rt_column_int64(st, 0) : 0;
+    rt_reset(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return rt_sqlerr(e, src, "looking up shipment");
     if (existing_order && existing_order != okey)
@@ -92,20 +92,20 @@ static int record(retain_engine *e, const retain_shipment *s)
     bool is_new = existing_order == 0;
     if ((rc = rt_stmt(e, is_new ? ins : upd, &st)))
         return rc;
-    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, okey);
+    rt_bind_textn(st, 1, s->id, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 2, okey);
     rt_bind_text(st, 3, s->carrier);
     rt_bind_text(st, 4, s->tracking);
     rt_bind_text(st, 5, s->tracking_url);
     if (s->promised_at == INT64_MIN)
-        sqlite3_bind_null(st, 6);
+        rt_bind_null(st, 6);
     else
-        sqlite3_bind_int64(st, 6, s->promised_at);
+        rt_bind_int64(st, 6, s->promised_at);
     if (is_new)
-        sqlite3_bind_int64(st, 7, s->at);
+        rt_bind_int64(st, 7, s->at);
     if ((rc = step_done(e, st, "recording shipment")) || !is_new)
         return rc;
-    int64_t skey = sqlite3_last_insert_rowid(e->db);
+    int64_t skey = rt_last_id(e);
     if ((rc = add_event(e, skey, "label_created", s->at, INT64_MIN, NULL)))
         return rc;
     return rt_event_emit(e, cust, "shipment.label_created", s->at, NULL, okey, skey);
@@ -145,31 +145,31 @@ static int update(retain_engine *e, const char *id, const char *status, int64_t 
         " delivered_at=CASE WHEN ?2='delivered' THEN ?3 ELSE delivered_at END,"
         " exception=CASE WHEN ?2='exception' THEN coalesce(?5,'unspecified') ELSE exception END"
         " WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, find, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
+    rt_bind_textn(st, 1, id, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
     if (src != SQLITE_ROW) {
-        sqlite3_reset(st);
+        rt_reset(st);
         if (src == SQLITE_DONE)
             return rt_error(e, RETAIN_ENOTFOUND, "shipment \"%s\" does not exist", id);
         return rt_sqlerr(e, src, "looking up shipment");
     }
-    int64_t skey = sqlite3_column_int64(st, 0), okey = sqlite3_column_int64(st, 1);
-    int64_t cust = sqlite3_column_int64(st, 2);
-    bool first_transit = sqlite3_column_int64(st, 4) == 0 && strcmp(status, "in_transit") == 0;
-    sqlite3_reset(st);
+    int64_t skey = rt_column_int64(st, 0), okey = rt_column_int64(st, 1);
+    int64_t cust = rt_column_int64(st, 2);
+    bool first_transit = rt_column_int64(st, 4) == 0 && strcmp(status, "in_transit") == 0;
+    rt_reset(st);
     if ((rc = add_event(e, skey, status, at, eta, detail)) || (rc = rt_stmt(e, upd, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, skey);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
+    rt_bind_int64(st, 1, skey);
+    rt_bind_textn(st, 2, status, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, at);
     if (eta == INT64_MIN)
-        sqlite3_bind_null(st, 4);
+        rt_bind_null(st, 4);
     else
-        sqlite3_bind_int64(st, 4, eta);
+        rt_bind_int64(st, 4, eta);
     rt_bind_text(st, 5, detail);
     if ((rc = step_done(e, st, "updating shipment")))
         return rc;
@@ -200,15 +200,15 @@ static int load_history(retain_engine *e, int64_t skey, rt_arena *ar, retain_shi
     static const char count_sql[] = "SELECT count(*) FROM shipment_event WHERE shipment=?";
     static const char sql[] =
         "SELECT status, at, eta, detail FROM shipment_event WHERE shipment=? ORDER BY seq";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, count_sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, skey);
+    rt_bind_int64(st, 1, skey);
     if ((rc = rt_step(e, st, "counting shipment events")) < 0)
         return rc;
-    size_t n = rc == RETAIN_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
+    size_t n = rc == RETAIN_ROW ? (size_t)rt_column_int64(st, 0) : 0;
+    rt_reset(st);
     if (n == 0)
         return RETAIN_OK;
     retain_shipment_event *h = rt_arena_alloc(ar, n * sizeof *h);
@@ -216,17 +216,17 @@ static int load_history(retain_engine *e, int64_t skey, rt_arena *ar, retain_shi
         return rt_nomem(e);
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, skey);
+    rt_bind_int64(st, 1, skey);
     bool ok = true;
     size_t i = 0;
     while (i < n && (rc = rt_step(e, st, "reading shipment events")) == RETAIN_ROW) {
         h[i].status = rt_arena_str(ar, rt_col_text(st, 0), &ok);
-        h[i].at = sqlite3_column_int64(st, 1);
+        h[i].at = rt_column_int64(st, 1);
         h[i].eta = rt_col_time(st, 2);
         h[i].detail = rt_arena_str(ar, rt_col_text(st, 3), &ok);
         i++;
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     s->history = h;
     s->history_count = i;
     if (rc < 0)
@@ -248,17 +248,17 @@ int retain_shipment_get(retain_shipment **out, retain_engine *e, const char *shi
     *out = NULL;
     if ((rc = rt_check_id(e, "shipment_id", shipment_id)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_lookup(e, sql, shipment_id, "shipment", &st)))
         return rc;
     retain_shipment *s = rt_object_new(&e->alloc, sizeof *s);
     if (!s) {
-        sqlite3_reset(st);
+        rt_reset(st);
         return rt_nomem(e);
     }
     rt_arena *ar = rt_object_arena(s);
     bool ok = true;
-    int64_t skey = sqlite3_column_int64(st, 0);
+    int64_t skey = rt_column_int64(st, 0);
     s->version = RETAIN_SHIPMENT_VERSION;
     s->id = rt_arena_str(ar, rt_col_text(st, 1), &ok);
     s->order_id = rt_arena_str(ar, rt_col_text(st, 2), &ok);
@@ -267,12 +267,12 @@ int retain_shipment_get(retain_shipment **out, retain_engine *e, const char *shi
     s->tracking_url = rt_arena_str(ar, rt_col_text(st, 5), &ok);
     s->promised_at = rt_col_time(st, 6);
     s->status = rt_arena_str(ar, rt_col_text(st, 7), &ok);
-    s->status_at = sqlite3_column_int64(st, 8);
+    s->status_at = rt_column_int64(st, 8);
     s->eta = rt_col_time(st, 9);
     s->delivered_at = rt_col_time(st, 10);
     s->exception = rt_arena_str(ar, rt_col_text(st, 11), &ok);
-    s->at = sqlite3_column_int64(st, 12);
-    sqlite3_reset(st);
+    s->at = rt_column_int64(st, 12);
+    rt_reset(st);
     rc = ok ? load_history(e, skey, ar, s) : rt_nomem(e);
     if (rc) {
         rt_object_free(s);

@@ -5,6 +5,7 @@
  * pointer and statements are prepared once per engine.
  */
 #include "store.h"
+#include "pg/pg.h"
 
 #include <string.h>
 
@@ -12,8 +13,60 @@ struct rt_stmt_cache {
     size_t cap;  /* power of two */
     size_t used;
     const char **keys;
-    sqlite3_stmt **stmts;
+    rt_st **stmts;
 };
+
+static void free_wrapper(retain_engine *e, bool pg, rt_st *st)
+{
+    if (pg)
+        rt_free(&e->alloc, st);
+    else
+        sqlite3_free(st);
+}
+
+/* Prepare on the connection `db` (SQLite) or the engine's PostgreSQL
+ * connection. */
+static int prepare_on(retain_engine *e, sqlite3 *db, const char *sql, unsigned int flags,
+                      rt_st **out)
+{
+    /* The wrapper lives where its statement does: in SQLite's memory for
+     * an SQLite statement, so that its heap accounting is unchanged. */
+    rt_st *st = e->pg ? rt_calloc(&e->alloc, 1, sizeof *st) : sqlite3_malloc(sizeof *st);
+    if (!st)
+        return SQLITE_NOMEM;
+    st->lite = NULL;
+    st->pg = NULL;
+    int src;
+    if (e->pg)
+        src = rt_pg_prepare(e, sql, &st->pg);
+    else
+        src = sqlite3_prepare_v3(db, sql, -1, flags, &st->lite, NULL);
+    if (src != SQLITE_OK) {
+        free_wrapper(e, e->pg != NULL, st);
+        return src;
+    }
+    *out = st;
+    return SQLITE_OK;
+}
+
+void rt_finalize(retain_engine *e, rt_st *st)
+{
+    if (!st)
+        return;
+    bool pg = st->pg != NULL;
+    if (pg)
+        rt_pg_finalize(st->pg);
+    else
+        sqlite3_finalize(st->lite);
+    free_wrapper(e, pg, st);
+}
+
+int rt_prepare(retain_engine *e, const char *sql, rt_st **out, const char *doing)
+{
+    *out = NULL;
+    int src = prepare_on(e, e->db, sql, 0, out);
+    return src == SQLITE_OK ? RETAIN_OK : rt_sqlerr(e, src, doing);
+}
 
 static size_t slot_of(const char *key, size_t cap)
 {
@@ -29,7 +82,7 @@ static int cache_grow(retain_engine *e)
     rt_stmt_cache *c = e->stmts;
     size_t ncap = c->cap ? c->cap * 2 : 64;
     const char **keys = rt_calloc(&e->alloc, ncap, sizeof *keys);
-    sqlite3_stmt **stmts = rt_calloc(&e->alloc, ncap, sizeof *stmts);
+    rt_st **stmts = rt_calloc(&e->alloc, ncap, sizeof *stmts);
     if (!keys || !stmts) {
         rt_free(&e->alloc, keys);
         rt_free(&e->alloc, stmts);
@@ -52,7 +105,7 @@ static int cache_grow(retain_engine *e)
     return RETAIN_OK;
 }
 
-int rt_stmt(retain_engine *e, const char *sql, sqlite3_stmt **out)
+int rt_stmt(retain_engine *e, const char *sql, rt_st **out)
 {
     rt_stmt_cache *c = e->stmts;
     if (!c) {
@@ -65,9 +118,9 @@ int rt_stmt(retain_engine *e, const char *sql, sqlite3_stmt **out)
         size_t i = slot_of(sql, c->cap);
         while (c->keys[i]) {
             if (c->keys[i] == sql) {
-                sqlite3_stmt *st = c->stmts[i];
-                sqlite3_reset(st);
-                sqlite3_clear_bindings(st);
+                rt_st *st = c->stmts[i];
+                rt_reset(st);
+                rt_clear_bindings(st);
                 *out = st;
                 return RETAIN_OK;
             }
@@ -79,8 +132,8 @@ int rt_stmt(retain_engine *e, const char *sql, sqlite3_stmt **out)
         if (rc)
             return rc;
     }
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v3(e->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    rt_st *st = NULL;
+    int rc = prepare_on(e, e->db, sql, SQLITE_PREPARE_PERSISTENT, &st);
     if (rc != SQLITE_OK)
         return rt_sqlerr(e, rc, "preparing a statement");
     size_t i = slot_of(sql, c->cap);
@@ -104,6 +157,8 @@ int rt_stmt(retain_engine *e, const char *sql, sqlite3_stmt **out)
 static sqlite3 *iter_db(retain_engine *e, int *src)
 {
     *src = SQLITE_OK;
+    if (e->pg)
+        return NULL; /* a PostgreSQL statement reads all its rows at once */
     const char *file = sqlite3_db_filename(e->db, "main");
     if (e->in_host_tx || (e->cfg.flags & RETAIN_OPEN_READONLY) || !file || !*file)
         return e->db;
@@ -122,13 +177,13 @@ static sqlite3 *iter_db(retain_engine *e, int *src)
     return e->reader;
 }
 
-int rt_iter_prepare(retain_engine *e, const char *sql, sqlite3_stmt **out, const char *doing)
+int rt_iter_prepare(retain_engine *e, const char *sql, rt_st **out, const char *doing)
 {
     *out = NULL;
     int src;
     sqlite3 *db = iter_db(e, &src);
-    if (db)
-        src = sqlite3_prepare_v2(db, sql, -1, out, NULL);
+    if (db || e->pg)
+        src = prepare_on(e, db, sql, 0, out);
     if (src == SQLITE_OK)
         return RETAIN_OK;
     if (db && db != e->db) {
@@ -137,7 +192,7 @@ int rt_iter_prepare(retain_engine *e, const char *sql, sqlite3_stmt **out, const
         return rt_error(e, src == SQLITE_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO, "%s: %s", doing,
                         msg);
     }
-    return db ? rt_sqlerr(e, src, doing)
+    return db || e->pg ? rt_sqlerr(e, src, doing)
               : rt_error(e, src == SQLITE_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO,
                          "%s: cannot open a reading connection: %s", doing, sqlite3_errstr(src));
 }
@@ -151,7 +206,7 @@ void rt_store_close(retain_engine *e)
     if (c) {
         for (size_t i = 0; i < c->cap; i++)
             if (c->keys[i])
-                sqlite3_finalize(c->stmts[i]);
+                rt_finalize(e, c->stmts[i]);
         rt_free(&e->alloc, c->keys);
         rt_free(&e->alloc, c->stmts);
         rt_free(&e->alloc, c);
@@ -161,18 +216,39 @@ void rt_store_close(retain_engine *e)
         sqlite3_close_v2(e->db);
         e->db = NULL;
     }
+    rt_pg_close(e);
+}
+
+int64_t rt_changes(retain_engine *e)
+{
+    return e->pg ? rt_pg_changes(e) : sqlite3_changes64(e->db);
+}
+
+int64_t rt_last_id(retain_engine *e)
+{
+    return e->pg ? rt_pg_last_id(e) : sqlite3_last_insert_rowid(e->db);
+}
+
+bool rt_autocommit(retain_engine *e)
+{
+    return e->pg ? rt_pg_autocommit(e) : sqlite3_get_autocommit(e->db) != 0;
+}
+
+int rt_exec_script(retain_engine *e, const char *sql)
+{
+    return e->pg ? rt_pg_exec_script(e, sql) : sqlite3_exec(e->db, sql, NULL, NULL, NULL);
 }
 
 int rt_exec(retain_engine *e, const char *sql)
 {
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
     int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW)
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW)
         ;
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "executing a statement");
 }
 
@@ -199,7 +275,9 @@ int rt_sqlerr(retain_engine *e, int src, const char *doing)
     case SQLITE_TOOBIG: code = RETAIN_ELIMIT; break;
     default: code = RETAIN_EINTERNAL; break;
     }
-    const char *detail = e->db ? sqlite3_errmsg(e->db) : sqlite3_errstr(src);
+    const char *detail = e->pg   ? rt_pg_errmsg(e)
+                         : e->db ? sqlite3_errmsg(e->db)
+                                 : sqlite3_errstr(src);
     if (code == RETAIN_ENOMEM)
         return rt_nomem(e);
     return rt_error(e, code, "%s: %s", doing, detail);
@@ -222,7 +300,7 @@ int rt_tx_prepare(retain_engine *e)
     static const char *const all[] = { rt_sql_begin, rt_sql_commit, rt_sql_rollback,
                                        sql_begin_read, sql_savepoint, sql_release,
                                        sql_rollback_to };
-    sqlite3_stmt *st;
+    rt_st *st;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         int rc = rt_stmt(e, all[i], &st);
         if (rc)
@@ -241,7 +319,7 @@ void rt_tx_abort(retain_engine *e)
     int code = e->errcode;
     char msg[sizeof e->errmsg];
     memcpy(msg, e->errmsg, sizeof msg);
-    if (!sqlite3_get_autocommit(e->db))
+    if (!rt_autocommit(e))
         rt_exec(e, rt_sql_rollback);
     e->errcode = code;
     memcpy(e->errmsg, msg, sizeof msg);
@@ -268,7 +346,7 @@ int rt_tx_end(retain_engine *e, int rc)
 {
     if (--e->call_depth > 0)
         return rc;
-    if (rc == RETAIN_OK && sqlite3_get_autocommit(e->db))
+    if (rc == RETAIN_OK && rt_autocommit(e))
         rc = rt_error(e, RETAIN_EINTERNAL,
                       "the call's transaction ended under it (a statement error was lost); "
                       "what it wrote after that may be committed");
@@ -282,15 +360,15 @@ int rt_tx_end(retain_engine *e, int rc)
     int code = e->errcode;
     char msg[sizeof e->errmsg];
     memcpy(msg, e->errmsg, sizeof msg);
-    if (e->in_host_tx && !sqlite3_get_autocommit(e->db)) {
+    if (e->in_host_tx && !rt_autocommit(e)) {
         rt_exec(e, sql_rollback_to);
         rt_exec(e, sql_release);
-    } else if (!sqlite3_get_autocommit(e->db)) {
+    } else if (!rt_autocommit(e)) {
         rt_exec(e, rt_sql_rollback);
     }
     e->errcode = code;
     memcpy(e->errmsg, msg, sizeof msg);
-    if (e->in_host_tx && sqlite3_get_autocommit(e->db)) {
+    if (e->in_host_tx && rt_autocommit(e)) {
         /* SQLite rolls the whole transaction back after an I/O error, a
          * full disk or a failed allocation in some statements: the host's
          * earlier calls are gone too, and it must hear so. */
@@ -304,74 +382,76 @@ int rt_tx_end(retain_engine *e, int rc)
 
 int rt_query_int64(retain_engine *e, const char *sql, int64_t *out, const char *doing)
 {
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    int src = sqlite3_step(st);
-    *out = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
+    int src = rt_sqlstep(st);
+    *out = src == SQLITE_ROW ? rt_column_int64(st, 0) : 0;
+    rt_reset(st);
     return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, doing);
 }
 
-int rt_step(retain_engine *e, sqlite3_stmt *st, const char *doing)
+int rt_step(retain_engine *e, rt_st *st, const char *doing)
 {
-    int src = sqlite3_step(st);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW)
         return RETAIN_ROW;
     if (src == SQLITE_DONE)
         return RETAIN_DONE;
-    sqlite3_reset(st);
+    rt_reset(st);
     return rt_sqlerr(e, src, doing);
 }
 
-int rt_bind_text(sqlite3_stmt *st, int idx, const char *s)
+int rt_bind_text(rt_st *st, int idx, const char *s)
 {
-    return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
+    return s ? rt_bind_textn(st, idx, s, -1, SQLITE_STATIC) : rt_bind_null(st, idx);
 }
 
-const char *rt_col_text(sqlite3_stmt *st, int col)
+const char *rt_col_text(rt_st *st, int col)
 {
-    return (const char *)sqlite3_column_text(st, col);
+    return rt_column_text(st, col);
 }
 
-int rt_col_str(retain_engine *e, sqlite3_stmt *st, int col, const char **out)
+int rt_col_str(retain_engine *e, rt_st *st, int col, const char **out)
 {
     /* The type first: a failed conversion leaves the value NULL. */
-    bool null = sqlite3_column_type(st, col) == SQLITE_NULL;
+    bool null = rt_column_type(st, col) == SQLITE_NULL;
     *out = rt_col_text(st, col);
     return *out || null ? RETAIN_OK : rt_nomem(e);
 }
 
 int rt_row_check(retain_engine *e)
 {
+    if (e->pg)
+        return RETAIN_OK; /* the driver copies nothing when a column is read */
     return sqlite3_errcode(e->db) == SQLITE_NOMEM ? rt_nomem(e) : RETAIN_OK;
 }
 
-void rt_col_copy(char *dst, size_t size, sqlite3_stmt *st, int col)
+void rt_col_copy(char *dst, size_t size, rt_st *st, int col)
 {
     rt_copy(dst, size, rt_col_text(st, col));
 }
 
-int64_t rt_col_time(sqlite3_stmt *st, int col)
+int64_t rt_col_time(rt_st *st, int col)
 {
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, col);
+    return rt_column_type(st, col) == SQLITE_NULL ? INT64_MIN : rt_column_int64(st, col);
 }
 
 int rt_lookup(retain_engine *e, const char *sql, const char *id, const char *noun,
-              sqlite3_stmt **out)
+              rt_st **out)
 {
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
+    rt_bind_textn(st, 1, id, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
         *out = st;
         return RETAIN_OK;
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src == SQLITE_DONE)
         return rt_error(e, RETAIN_ENOTFOUND, "%s \"%s\" does not exist", noun, id);
     char doing[64];
@@ -385,15 +465,15 @@ int rt_customer_key(retain_engine *e, const char *ext_id, int64_t *key)
     static const char sql[] =
         "SELECT coalesce((SELECT id FROM customer WHERE ext_id=?1),"
         " (SELECT customer FROM customer_alias WHERE ext_id=?1))";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_lookup(e, sql, ext_id, "customer", &st);
-    if (rc == RETAIN_OK && sqlite3_column_type(st, 0) == SQLITE_NULL) {
-        sqlite3_reset(st);
+    if (rc == RETAIN_OK && rt_column_type(st, 0) == SQLITE_NULL) {
+        rt_reset(st);
         return rt_error(e, RETAIN_ENOTFOUND, "customer \"%s\" does not exist", ext_id);
     }
     if (rc)
         return rc;
-    *key = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    *key = rt_column_int64(st, 0);
+    rt_reset(st);
     return RETAIN_OK;
 }

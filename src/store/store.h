@@ -8,7 +8,7 @@
 
 #include "core/engine.h"
 
-#include <sqlite3.h>
+#include "db.h"
 
 /* Open the connection and bring the schema up to date (one transaction). */
 int rt_store_open(retain_engine *e, const char *path);
@@ -17,7 +17,7 @@ void rt_store_close(retain_engine *e);
 /* The statement for `sql`, prepared once per engine and cached. The cache is
  * keyed by the address of `sql`, so pass a string literal or a static array.
  * The statement comes back reset with its bindings cleared. */
-int rt_stmt(retain_engine *e, const char *sql, sqlite3_stmt **out);
+int rt_stmt(retain_engine *e, const char *sql, rt_st **out);
 
 /* Run the cached `sql` (no parameters): *out is the first column of its
  * first row, or 0 when there is no row. */
@@ -25,7 +25,7 @@ int rt_query_int64(retain_engine *e, const char *sql, int64_t *out, const char *
 
 /* Prepare the statement of a public iterator (not cached), which keeps a
  * read transaction open between its calls. `doing` names it in errors. */
-int rt_iter_prepare(retain_engine *e, const char *sql, sqlite3_stmt **out, const char *doing);
+int rt_iter_prepare(retain_engine *e, const char *sql, rt_st **out, const char *doing);
 
 /* Run a statement without results (or run a cached one to completion). */
 int rt_exec(retain_engine *e, const char *sql);
@@ -55,10 +55,10 @@ int rt_sqlerr(retain_engine *e, int sqlite_rc, const char *doing);
  * error (statement reset, message "doing: ..."). A failed step must never
  * read as "no row": SQLite may have rolled the whole transaction back, and
  * going on would commit the rest of the call statement by statement. */
-int rt_step(retain_engine *e, sqlite3_stmt *st, const char *doing);
+int rt_step(retain_engine *e, rt_st *st, const char *doing);
 
 /* Helpers to bind optional text (NULL -> SQL NULL). */
-int rt_bind_text(sqlite3_stmt *st, int idx, const char *s);
+int rt_bind_text(rt_st *st, int idx, const char *s);
 /* The integer id of a customer from the host's id; RETAIN_ENOTFOUND if absent. */
 int rt_customer_key(retain_engine *e, const char *ext_id, int64_t *key);
 
@@ -73,24 +73,24 @@ int rt_identity_autolink(retain_engine *e, const char *new_id, const char *email
                          const char *phone, int64_t at, bool *linked, int64_t *key);
 
 /* Column text as a C string or NULL. */
-const char *rt_col_text(sqlite3_stmt *st, int col);
+const char *rt_col_text(rt_st *st, int col);
 /* Column text into *out (NULL for SQL NULL), or RETAIN_ENOMEM when SQLite
  * could not allocate the text of a value that is not NULL: then
  * rt_col_text gives NULL too, and taking that for SQL NULL loses data. */
-int rt_col_str(retain_engine *e, sqlite3_stmt *st, int col, const char **out);
+int rt_col_str(retain_engine *e, rt_st *st, int col, const char **out);
 /* After reading the columns of a row: RETAIN_ENOMEM when one of them could
  * not be converted for want of memory (rt_col_copy then copied ""), else
  * RETAIN_OK. SQLite records such a failure as the connection's error. */
 int rt_row_check(retain_engine *e);
 /* Column text copied into dst, truncated to size; SQL NULL gives "". */
-void rt_col_copy(char *dst, size_t size, sqlite3_stmt *st, int col);
+void rt_col_copy(char *dst, size_t size, rt_st *st, int col);
 /* Column time, or INT64_MIN (RETAIN_TIME_NONE) for SQL NULL. */
-int64_t rt_col_time(sqlite3_stmt *st, int col);
+int64_t rt_col_time(rt_st *st, int col);
 
 /* Run the cached `sql` with the host id `id` bound to ?1 and step to its
  * row. RETAIN_OK: the row is current (call sqlite3_reset when done);
  * RETAIN_ENOTFOUND: "NOUN \"id\" does not exist"; else an SQL error. */
 int rt_lookup(retain_engine *e, const char *sql, const char *id, const char *noun,
-              sqlite3_stmt **out);
+              rt_st **out);
 
 #endif

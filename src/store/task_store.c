@@ -95,19 +95,19 @@ int retain_agent_upsert(retain_engine *e, const retain_agent *a, int64_t now)
     if (rc || (rc = check_agent(e, a, skills, sizeof skills)) ||
         (rc = rt_check_time(e, "now", now)) || (rc = rt_tx_begin(e)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)) == RETAIN_OK) {
-        sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+        rt_bind_textn(st, 1, a->id, -1, SQLITE_STATIC);
         rt_bind_text(st, 2, a->name);
-        sqlite3_bind_text(st, 3, skills, -1, SQLITE_STATIC);
+        rt_bind_textn(st, 3, skills, -1, SQLITE_STATIC);
         rt_bind_text(st, 4, a->timezone);
-        sqlite3_bind_int(st, 5, a->work_start_minute);
-        sqlite3_bind_int(st, 6, a->work_end_minute);
-        sqlite3_bind_int(st, 7, (int)a->weekdays);
-        sqlite3_bind_int(st, 8, a->active != 0);
-        sqlite3_bind_int64(st, 9, now);
-        int src = sqlite3_step(st);
-        sqlite3_reset(st);
+        rt_bind_int(st, 5, a->work_start_minute);
+        rt_bind_int(st, 6, a->work_end_minute);
+        rt_bind_int(st, 7, (int)a->weekdays);
+        rt_bind_int(st, 8, a->active != 0);
+        rt_bind_int64(st, 9, now);
+        int src = rt_sqlstep(st);
+        rt_reset(st);
         if (src != SQLITE_DONE)
             rc = rt_sqlerr(e, src, "saving agent");
     }
@@ -115,9 +115,9 @@ int retain_agent_upsert(retain_engine *e, const retain_agent *a, int64_t now)
 }
 
 /* Run a query that yields one JSON text and hand a copy to the caller. */
-static int json_query(char **json_out, retain_engine *e, sqlite3_stmt *st, const char *doing)
+static int json_query(char **json_out, retain_engine *e, rt_st *st, const char *doing)
 {
-    int src = sqlite3_step(st);
+    int src = rt_sqlstep(st);
     int rc;
     if (src == SQLITE_ROW) {
         *json_out = rt_strdup(&e->alloc, rt_col_text(st, 0) ? rt_col_text(st, 0) : "[]");
@@ -125,7 +125,7 @@ static int json_query(char **json_out, retain_engine *e, sqlite3_stmt *st, const
     } else {
         rc = rt_sqlerr(e, src, doing);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
@@ -144,7 +144,7 @@ int retain_agent_list(char **json_out, retain_engine *e)
     if (rc)
         return rc;
     *json_out = NULL;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
     return json_query(json_out, e, st, "listing agents");
@@ -168,12 +168,12 @@ int retain_task_routing_set(retain_engine *e, const retain_task_routing *r)
                         r->max_open_per_agent);
     if ((rc = rt_tx_begin(e)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)) == RETAIN_OK) {
-        sqlite3_bind_double(st, 1, r->explore);
-        sqlite3_bind_int(st, 2, r->max_open_per_agent);
-        int src = sqlite3_step(st);
-        sqlite3_reset(st);
+        rt_bind_double(st, 1, r->explore);
+        rt_bind_int(st, 2, r->max_open_per_agent);
+        int src = rt_sqlstep(st);
+        rt_reset(st);
         if (src != SQLITE_DONE)
             rc = rt_sqlerr(e, src, "saving task routing");
     }
@@ -212,15 +212,15 @@ static int eligible(retain_engine *e, const char *kind, int64_t now, int max_ope
         "   AND t.state='done')"
         " FROM agent a WHERE a.active AND (a.skills='*' OR instr(a.skills,','||?1||',')>0)"
         " ORDER BY a.id";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, kind, -1, SQLITE_STATIC);
     int src;
-    while (rc == RETAIN_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        rt_route_cand c = { sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 6),
-                            sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 5) };
+    while (rc == RETAIN_OK && (src = rt_sqlstep(st)) == SQLITE_ROW) {
+        rt_route_cand c = { rt_column_int64(st, 0), rt_column_int64(st, 6),
+                            rt_column_int64(st, 7), rt_column_int64(st, 5) };
         if (max_open && c.held >= max_open)
             continue;
         const rt_tz *z = NULL;
@@ -228,27 +228,27 @@ static int eligible(retain_engine *e, const char *kind, int64_t now, int max_ope
         if ((rc = rt_tz_get(e, zone ? zone : e->cfg.default_timezone, &z)))
             break;
         int64_t local = now + (int64_t)rt_tz_offset(z, now) * 1000;
-        if (rt_route_on_shift(local, sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
-                              (unsigned)sqlite3_column_int(st, 4)))
+        if (rt_route_on_shift(local, rt_column_int(st, 2), rt_column_int(st, 3),
+                              (unsigned)rt_column_int(st, 4)))
             rc = cands_push(e, out, &c);
     }
     if (rc == RETAIN_OK && src != SQLITE_DONE)
         rc = rt_sqlerr(e, src, "finding agents");
-    sqlite3_reset(st);
+    rt_reset(st);
     return rc;
 }
 
 static int routing(retain_engine *e, double *explore, int *max_open)
 {
     static const char sql[] = "SELECT explore, max_open FROM task_routing WHERE id=1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    int src = sqlite3_step(st);
-    *explore = src == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0.1;
-    *max_open = src == SQLITE_ROW ? sqlite3_column_int(st, 1) : 20;
-    sqlite3_reset(st);
+    int src = rt_sqlstep(st);
+    *explore = src == SQLITE_ROW ? rt_column_double(st, 0) : 0.1;
+    *max_open = src == SQLITE_ROW ? rt_column_int(st, 1) : 20;
+    rt_reset(st);
     return src == SQLITE_ROW ? RETAIN_OK : rt_sqlerr(e, src, "reading task routing");
 }
 
@@ -269,17 +269,17 @@ static int route_one(retain_engine *e, int64_t id, const char *kind, int64_t now
     if ((rc = eligible(e, kind, now, max_open, &c)) == RETAIN_OK) {
         bool explored;
         ptrdiff_t i = rt_route_pick(c.v, c.n, id, explore, &explored);
-        sqlite3_stmt *st;
+        rt_st *st;
         if (i >= 0 && (rc = rt_stmt(e, sql, &st)) == RETAIN_OK) {
-            sqlite3_bind_int64(st, 1, id);
-            sqlite3_bind_int64(st, 2, c.v[i].agent);
-            sqlite3_bind_int64(st, 3, now);
-            sqlite3_bind_int(st, 4, explored);
-            int src = sqlite3_step(st);
-            sqlite3_reset(st);
+            rt_bind_int64(st, 1, id);
+            rt_bind_int64(st, 2, c.v[i].agent);
+            rt_bind_int64(st, 3, now);
+            rt_bind_int(st, 4, explored);
+            int src = rt_sqlstep(st);
+            rt_reset(st);
             if (src != SQLITE_DONE)
                 rc = rt_sqlerr(e, src, "assigning a task");
-            else if (sqlite3_changes(e->db))
+            else if (rt_changes(e))
                 *agent_out = c.v[i].agent;
         }
     }
@@ -298,17 +298,17 @@ int rt_task_route_open(retain_engine *e, int64_t now, int64_t *assigned)
         int64_t ids[64];
         char kinds[64][RT_NAME_MAX + 1];
         int n = 0, src;
-        sqlite3_stmt *st;
+        rt_st *st;
         int rc = rt_stmt(e, sql, &st);
         if (rc)
             return rc;
-        sqlite3_bind_int64(st, 1, after);
-        while (n < 64 && (src = sqlite3_step(st)) == SQLITE_ROW) {
-            ids[n] = sqlite3_column_int64(st, 0);
+        rt_bind_int64(st, 1, after);
+        while (n < 64 && (src = rt_sqlstep(st)) == SQLITE_ROW) {
+            ids[n] = rt_column_int64(st, 0);
             rt_col_copy(kinds[n], sizeof kinds[n], st, 1);
             n++;
         }
-        sqlite3_reset(st);
+        rt_reset(st);
         if (n < 64 && src != SQLITE_DONE)
             return rt_sqlerr(e, src, "listing open tasks");
         for (int i = 0; i < n; i++) {
@@ -348,12 +348,12 @@ int retain_task_route(int64_t *assigned_out, retain_engine *e, int64_t now)
 
 /* Step `st` (a bound SELECT of one JSON object) and record its text as the
  * properties of event `name` on the task's customer. */
-static int emit_described(retain_engine *e, sqlite3_stmt *st, int64_t customer,
+static int emit_described(retain_engine *e, rt_st *st, int64_t customer,
                           const char *name, int64_t at, int64_t order_key)
 {
-    int src = sqlite3_step(st);
+    int src = rt_sqlstep(st);
     char *json = src == SQLITE_ROW ? rt_strdup(&e->alloc, rt_col_text(st, 0)) : NULL;
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src != SQLITE_ROW)
         return rt_sqlerr(e, src, "describing a task");
     if (!json)
@@ -373,32 +373,32 @@ int rt_task_create(retain_engine *e, int64_t customer, int64_t order_key, int64_
     static const char props[] =
         "SELECT json_patch(coalesce(?1,'{}'),json_object('task',?2,'kind',?3,'note',?4,"
         " 'source',?5,'agent',(SELECT ext_id FROM agent WHERE id=?6)))";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, ins, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, customer);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 1, customer);
+    rt_bind_textn(st, 2, kind, -1, SQLITE_STATIC);
     rt_bind_text(st, 3, note);
-    sqlite3_bind_int64(st, 4, order_key);
-    sqlite3_bind_int64(st, 5, instance);
-    sqlite3_bind_text(st, 6, source, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, at);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int64(st, 4, order_key);
+    rt_bind_int64(st, 5, instance);
+    rt_bind_textn(st, 6, source, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 7, at);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "creating a task");
-    int64_t id = sqlite3_last_insert_rowid(e->db), agent = 0;
+    int64_t id = rt_last_id(e), agent = 0;
     if (task_id)
         *task_id = id;
     if ((rc = route_one(e, id, kind, at, &agent)) || (rc = rt_stmt(e, props, &st)))
         return rc;
     rt_bind_text(st, 1, extra_json);
-    sqlite3_bind_int64(st, 2, id);
-    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 2, id);
+    rt_bind_textn(st, 3, kind, -1, SQLITE_STATIC);
     rt_bind_text(st, 4, note);
-    sqlite3_bind_text(st, 5, source, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, agent);
+    rt_bind_textn(st, 5, source, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 6, agent);
     return emit_described(e, st, customer, "task.created", at, order_key);
 }
 
@@ -419,13 +419,13 @@ int retain_task_create(int64_t *task_id_out, retain_engine *e, const char *custo
     int64_t customer = 0, order_key = 0;
     rc = rt_customer_key(e, customer_id, &customer);
     if (rc == RETAIN_OK && order_id) {
-        sqlite3_stmt *st;
+        rt_st *st;
         if ((rc = rt_lookup(e, order_sql, order_id, "order", &st)) == RETAIN_OK) {
-            order_key = sqlite3_column_int64(st, 0);
-            if (sqlite3_column_int64(st, 1) != customer)
+            order_key = rt_column_int64(st, 0);
+            if (rt_column_int64(st, 1) != customer)
                 rc = rt_error(e, RETAIN_ECONSTRAINT, "order \"%s\" is not customer \"%s\"'s",
                               order_id, customer_id);
-            sqlite3_reset(st);
+            rt_reset(st);
         }
     }
     if (rc == RETAIN_OK)
@@ -446,20 +446,20 @@ static int task_get(retain_engine *e, int64_t id, task_row *t)
     static const char sql[] =
         "SELECT state, kind, customer, coalesce(agent,0), coalesce(order_id,0)"
         " FROM task WHERE id=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, id);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
         rt_col_copy(t->state, sizeof t->state, st, 0);
         rt_col_copy(t->kind, sizeof t->kind, st, 1);
-        t->customer = sqlite3_column_int64(st, 2);
-        t->agent = sqlite3_column_int64(st, 3);
-        t->order_key = sqlite3_column_int64(st, 4);
+        t->customer = rt_column_int64(st, 2);
+        t->agent = rt_column_int64(st, 3);
+        t->order_key = rt_column_int64(st, 4);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     if (src == SQLITE_DONE)
         return rt_error(e, RETAIN_ENOTFOUND, "task %lld does not exist", (long long)id);
     return src == SQLITE_ROW ? RETAIN_OK : rt_sqlerr(e, src, "reading a task");
@@ -475,18 +475,18 @@ static int set_state(retain_engine *e, int64_t id, const char *state, int64_t ag
         " done_at=CASE WHEN ?2 IN ('done','cancelled') THEN ?6 ELSE done_at END,"
         " outcome=coalesce(?4,outcome), converted=CASE WHEN ?2='done' THEN ?5 ELSE converted END"
         " WHERE id=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, agent);
+    rt_bind_int64(st, 1, id);
+    rt_bind_textn(st, 2, state, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, agent);
     rt_bind_text(st, 4, outcome);
-    sqlite3_bind_int(st, 5, converted);
-    sqlite3_bind_int64(st, 6, now);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
+    rt_bind_int(st, 5, converted);
+    rt_bind_int64(st, 6, now);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "updating a task");
 }
 
@@ -498,15 +498,15 @@ static int claim_tx(retain_engine *e, int64_t id, const char *agent_id, int64_t 
     int rc = task_get(e, id, &t);
     if (rc)
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, agent_sql, &st)))
         return rc;
-    sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, t.kind, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
-    int64_t agent = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    bool skilled = src == SQLITE_ROW && sqlite3_column_int(st, 1);
-    sqlite3_reset(st);
+    rt_bind_textn(st, 1, agent_id, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 2, t.kind, -1, SQLITE_STATIC);
+    int src = rt_sqlstep(st);
+    int64_t agent = src == SQLITE_ROW ? rt_column_int64(st, 0) : 0;
+    bool skilled = src == SQLITE_ROW && rt_column_int(st, 1);
+    rt_reset(st);
     if (src == SQLITE_DONE)
         return rt_error(e, RETAIN_ENOTFOUND, "agent \"%s\" does not exist", agent_id);
     if (src != SQLITE_ROW)
@@ -545,14 +545,14 @@ static int complete_tx(retain_engine *e, int64_t id, const char *outcome, int co
                         "completed (claim it first)", (long long)id, t.state);
     if ((rc = set_state(e, id, "done", 0, outcome, converted != 0, now)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, props, &st)))
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, t.kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, t.agent);
-    sqlite3_bind_text(st, 4, outcome, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, converted != 0);
+    rt_bind_int64(st, 1, id);
+    rt_bind_textn(st, 2, t.kind, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 3, t.agent);
+    rt_bind_textn(st, 4, outcome, -1, SQLITE_STATIC);
+    rt_bind_int(st, 5, converted != 0);
     return emit_described(e, st, t.customer, "task.completed", now, t.order_key);
 }
 
@@ -615,7 +615,7 @@ int retain_task_list(char **json_out, retain_engine *e, retain_task_state state,
         return rt_error(e, RETAIN_EINVAL, "state %d is not a retain_task_state", (int)state);
     if (agent_id && (rc = rt_check_id(e, "agent_id", agent_id)))
         return rc;
-    sqlite3_stmt *st;
+    rt_st *st;
     if ((rc = rt_stmt(e, sql, &st)))
         return rc;
     rt_bind_text(st, 1, names[state]);

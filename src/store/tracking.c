@@ -17,14 +17,14 @@ int ds_carrier_set(retain_engine *e, const char *carrier, const char *url_templa
         "INSERT INTO carrier(name,tracking_url,updated_at) VALUES(?1,?2,?3)"
         " ON CONFLICT(name) DO UPDATE SET tracking_url=?2, updated_at=?3";
     static const char del[] = "DELETE FROM carrier WHERE name=?1";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, url_template ? put : del, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, carrier, -1, SQLITE_STATIC);
+    rt_bind_textn(st, 1, carrier, -1, SQLITE_STATIC);
     if (url_template) {
-        sqlite3_bind_text(st, 2, url_template, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, now);
+        rt_bind_textn(st, 2, url_template, -1, SQLITE_STATIC);
+        rt_bind_int64(st, 3, now);
     }
     return step_done(e, st, "setting a carrier's tracking URL");
 }
@@ -80,29 +80,29 @@ int rt_shipment_history_json(retain_engine *e, int64_t skey, rt_buf *b)
 {
     static const char sql[] =
         "SELECT status, at, eta, detail FROM shipment_event WHERE shipment=? ORDER BY seq";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, skey);
+    rt_bind_int64(st, 1, skey);
     rt_buf_puts(b, ",\"history\":[");
     int src, n = 0;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((src = rt_sqlstep(st)) == SQLITE_ROW) {
         rt_buf_puts(b, n++ ? ",{\"status\":" : "{\"status\":");
         rt_buf_json_str(b, rt_col_text(st, 0));
-        rt_buf_printf(b, ",\"at\":%lld,\"eta\":", (long long)sqlite3_column_int64(st, 1));
-        if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+        rt_buf_printf(b, ",\"at\":%lld,\"eta\":", (long long)rt_column_int64(st, 1));
+        if (rt_column_type(st, 2) == SQLITE_NULL)
             rt_buf_puts(b, "null");
         else
-            rt_buf_printf(b, "%lld", (long long)sqlite3_column_int64(st, 2));
+            rt_buf_printf(b, "%lld", (long long)rt_column_int64(st, 2));
         rt_buf_puts(b, ",\"detail\":");
-        if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+        if (rt_column_type(st, 3) == SQLITE_NULL)
             rt_buf_puts(b, "null");
         else
             rt_buf_json_str(b, rt_col_text(st, 3));
         rt_buf_putc(b, '}');
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     rt_buf_putc(b, ']');
     return src == SQLITE_DONE ? RETAIN_OK : rt_sqlerr(e, src, "reading shipment history");
 }
@@ -110,12 +110,12 @@ int rt_shipment_history_json(retain_engine *e, int64_t skey, rt_buf *b)
 int ds_guard_add(retain_engine *e, int64_t message_id, int64_t skey)
 {
     static const char sql[] = "INSERT OR IGNORE INTO outbox_guard(message,shipment) VALUES(?,?)";
-    sqlite3_stmt *st;
+    rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, message_id);
-    sqlite3_bind_int64(st, 2, skey);
+    rt_bind_int64(st, 1, message_id);
+    rt_bind_int64(st, 2, skey);
     return step_done(e, st, "recording a delivery guard");
 }
 
@@ -124,19 +124,19 @@ int ds_guard_get(retain_engine *e, int64_t message_id, int64_t *skey, int64_t *d
     static const char sql[] =
         "SELECT g.shipment, s.delivered_at FROM outbox_guard g"
         " LEFT JOIN shipment s ON s.id=g.shipment WHERE g.message=?";
-    sqlite3_stmt *st;
+    rt_st *st;
     *skey = 0;
     *delivered_at = INT64_MIN;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, message_id);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, message_id);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
-        *skey = sqlite3_column_int64(st, 0);
+        *skey = rt_column_int64(st, 0);
         *delivered_at = rt_col_time(st, 1);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK
                                                    : rt_sqlerr(e, src, "reading a delivery guard");
 }
@@ -148,20 +148,20 @@ int ds_shipment_delivered(retain_engine *e, int64_t skey, int64_t okey, int64_t 
         "SELECT id, delivered_at FROM shipment WHERE id=CASE WHEN ?1<>0 THEN ?1 ELSE"
         " (SELECT id FROM shipment WHERE order_id=?2 ORDER BY status_at DESC, id DESC LIMIT 1)"
         " END";
-    sqlite3_stmt *st;
+    rt_st *st;
     *out_skey = 0;
     *delivered_at = INT64_MIN;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, skey);
-    sqlite3_bind_int64(st, 2, okey);
-    int src = sqlite3_step(st);
+    rt_bind_int64(st, 1, skey);
+    rt_bind_int64(st, 2, okey);
+    int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
-        *out_skey = sqlite3_column_int64(st, 0);
+        *out_skey = rt_column_int64(st, 0);
         *delivered_at = rt_col_time(st, 1);
     }
-    sqlite3_reset(st);
+    rt_reset(st);
     return src == SQLITE_ROW || src == SQLITE_DONE ? RETAIN_OK
                                                    : rt_sqlerr(e, src, "reading a delivery time");
 }
