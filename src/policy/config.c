@@ -171,6 +171,11 @@ static int reload(retain_engine *e, rt_policy *p, int64_t gen)
         retain_diag d;
         const char *src = rt_builtin_profiles[b].source;
         rc = rt_profile_parse(e, L.ar, src, strlen(src), &v, &n, &d);
+        if (rc == RETAIN_ENOMEM) {
+            /* Out of memory is no fault of the built-in text. */
+            rc = rt_nomem(e);
+            break;
+        }
         if (rc) {
             rc = rt_error(e, RETAIN_EINTERNAL, "built-in profile %s: %d:%d: %s",
                           rt_builtin_profiles[b].name, d.line, d.column, d.message);
