@@ -4,8 +4,9 @@
  * src/store/pg). The store's files speak SQLite's vocabulary (result codes
  * SQLITE_ROW, SQLITE_DONE, ...; column types SQLITE_INTEGER, ...) whatever
  * the backend, so that their code reads as one program; the PostgreSQL
- * driver translates its results into those codes. Only src/store includes
- * this header.
+ * driver translates its results into those codes. Only src/store (and the
+ * engine's own transaction calls in src/core/engine.c, through store.h)
+ * include this header.
  *
  * SQL is written once, in the subset both dialects share; the PostgreSQL
  * driver rewrites what is mechanical (parameters, INSERT OR IGNORE, the
