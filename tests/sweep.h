@@ -238,6 +238,9 @@ static inline void r_sweep(const char *suite, const r_injector *inj, r_phase *p,
         failed += o.failed;
         absorbed += o.injected && !o.failed;
         bad += o.bad;
+        if (o.bad)
+            printf("%s %s %s %s: bad run at N=%ld (RETAIN_SWEEP_FROM=%ld starts there)\n",
+                   suite, p->name, inj->fault, persistent ? "persistent" : "transient", n, n);
         if (!o.injected)
             break; /* past the phase's last counted call */
         if (bad > 20) {

@@ -240,6 +240,14 @@ int retain_commit(retain_engine *e)
                         "transaction; nothing was committed",
                         retain_errstr(code));
     }
+    if (rt_autocommit(e)) {
+        /* Every known way to lose the transaction sets host_tx_lost; this
+         * is the net under them: never COMMIT into "no transaction". */
+        e->in_host_tx = false;
+        return rt_error(e, RETAIN_EINTERNAL,
+                        "retain_commit: the transaction ended under it; what the calls in it "
+                        "wrote may be committed or not");
+    }
     int rc = rt_exec(e, rt_sql_commit);
     if (rc == RETAIN_OK || rt_autocommit(e))
         e->in_host_tx = false;

@@ -325,6 +325,16 @@ void rt_tx_abort(retain_engine *e)
     memcpy(e->errmsg, msg, sizeof msg);
 }
 
+/* Note that the host's transaction is gone (SQLite rolled it back as a
+ * whole), and say so after the error message already set. */
+static void host_tx_lost(retain_engine *e, int code)
+{
+    e->host_tx_lost = code;
+    size_t n = strlen(e->errmsg);
+    rt_format(e->errmsg + n, sizeof e->errmsg - n,
+              "; the transaction begun by retain_begin was rolled back as a whole");
+}
+
 int rt_tx_begin(retain_engine *e)
 {
     if (e->call_depth > 0) {
@@ -337,8 +347,14 @@ int rt_tx_begin(retain_engine *e)
                         "error (%s); call retain_rollback and start again",
                         retain_errstr(e->host_tx_lost));
     int rc = rt_exec(e, e->in_host_tx ? sql_savepoint : rt_sql_begin);
-    if (rc == RETAIN_OK)
+    if (rc == RETAIN_OK) {
         e->call_depth++;
+    } else if (e->in_host_tx && rt_autocommit(e)) {
+        /* A SAVEPOINT that fails for want of memory may take the host's
+         * whole transaction with it; the calls after it must not run in
+         * autocommit mode and commit on their own. */
+        host_tx_lost(e, rc);
+    }
     return rc;
 }
 
@@ -372,10 +388,7 @@ int rt_tx_end(retain_engine *e, int rc)
         /* SQLite rolls the whole transaction back after an I/O error, a
          * full disk or a failed allocation in some statements: the host's
          * earlier calls are gone too, and it must hear so. */
-        e->host_tx_lost = code ? code : rc;
-        size_t n = strlen(e->errmsg);
-        rt_format(e->errmsg + n, sizeof e->errmsg - n,
-                  "; the transaction begun by retain_begin was rolled back as a whole");
+        host_tx_lost(e, code ? code : rc);
     }
     return rc;
 }
