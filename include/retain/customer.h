@@ -84,7 +84,8 @@ RETAIN_API int retain_customer_delete(retain_engine *e, const char *id);
  * predictions are cleared until the next retain_model_refresh(). An active
  * journey instance of `from_id` that duplicates one of `into_id` (same
  * journey and order) exits with reason "merged", so nobody gets a message
- * twice. `from_id` then names `into_id` (an alias), the merge is recorded
+ * twice; of the pending replenishment reminders for one SKU only the one of
+ * the latest purchase stays pending (retain/replenish.h). `from_id` then names `into_id` (an alias), the merge is recorded
  * (retain_customer_merges()) and "customer.merged" is emitted with props
  * {"from": from_id, "reason": "host"}.
  * Merging a customer with itself (or an alias of itself) is RETAIN_EINVAL;

@@ -247,6 +247,55 @@ static void test_states(void)
     retain_engine_close(e);
 }
 
+/* Two ids of one person, each with a pending reminder of the same SKU:
+ * after the merge only the latest purchase is reminded of, once, both when
+ * the survivor or the merged-away customer bought last. */
+static void test_merge(void)
+{
+    static const struct { const char *into, *later_by; const char *want; } cases[] = {
+        { "web", "guest", "o_guest@5" },
+        { "web", "web", "o_web@5" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dom_opts o = { 0 };
+        o.lead = 3 * DAY;
+        retain_engine *e = dom_open(":memory:", &o);
+        if (!e)
+            return;
+        dom_rec rec;
+        memset(&rec, 0, sizeof rec);
+        dom_load(e, reminder_journey);
+        dom_transport(e, "email", &rec);
+        dom_customer(e, "web", NULL);
+        dom_customer(e, "guest", NULL);
+        const char *first = strcmp(cases[i].later_by, "web") ? "web" : "guest";
+        char id1[16], id2[16];
+        snprintf(id1, sizeof id1, "o_%s", first);
+        snprintf(id2, sizeof id2, "o_%s", cases[i].later_by);
+        dom_order(e, id1, first, T0, "TEA:1");
+        dom_order(e, id2, cases[i].later_by, T0 + 2 * DAY, "TEA:1");
+        CHECK_OK(e, retain_sku_cycle_set(e, "TEA", 6 * DAY));
+        CHECK_OK(e, retain_engine_tick(e, T0 + 2 * DAY, NULL)); /* both pending */
+        const char *from = strcmp(cases[i].into, "web") ? "web" : "guest";
+        CHECK_OK(e, retain_customer_merge(e, cases[i].into, from, T0 + 2 * DAY));
+        retain_replenish_state st;
+        int64_t due;
+        CHECK_OK(e, retain_replenish_get(&st, &due, e, id1, "TEA"));
+        CHECK_INT(st, RETAIN_REPLENISH_REORDERED);
+        for (int day = 3; day <= 20; day++)
+            CHECK_OK(e, retain_engine_tick(e, T0 + day * DAY, NULL));
+        char got[256];
+        dom_events(e, cases[i].into, "replenishment.due", "order_id", got, sizeof got);
+        if (strcmp(got, cases[i].want))
+            T_FAIL("merge into %s, later order by %s: reminders \"%s\", expected \"%s\"",
+                   cases[i].into, cases[i].later_by, got, cases[i].want);
+        else
+            t_passed++;
+        CHECK_INT(rec.calls, 1);
+        retain_engine_close(e);
+    }
+}
+
 /* ---- bad input ---------------------------------------------------------- */
 
 static void test_bad_input(void)
@@ -310,6 +359,7 @@ int main(void)
     for (size_t i = 0; i < sizeof remind_cases / sizeof remind_cases[0]; i++)
         run_remind_case(&remind_cases[i]);
     test_states();
+    test_merge();
     test_bad_input();
     return t_report("replenish");
 }
