@@ -38,6 +38,12 @@ typedef enum retain_feedback_scale {
  * available agent with the kind among their skills, and its event
  * "task.created" {"task", "kind", "note", "source", "agent", "reason":
  * "feedback", "score", "comment", "order", "feedback_id"}.
+ *
+ * Recording is idempotent: an exact repeat of an answer already recorded
+ * (same customer, order, score, scale, comment and `at`: a retried request,
+ * an import run twice) returns RETAIN_OK and changes nothing: no second
+ * row, event, acknowledgement or task. Answers that differ in anything
+ * (a changed score, a later time) are separate answers.
  */
 RETAIN_API int retain_feedback_record(retain_engine *e, const char *customer_id,
                                       const char *order_id, int score,

@@ -79,8 +79,8 @@ static int record_tx(retain_engine *e, const char *customer_id, const char *orde
     a.variant = variant;
     a.escalated = score <= cfg.escalate_at;
     int64_t id;
-    if ((rc = fs_insert(e, &a, &id)))
-        return rc;
+    if ((rc = fs_insert(e, &a, &id)) || id == 0)
+        return rc; /* an exact repeat: recorded, acknowledged and escalated once */
     rt_buf b;
     rt_buf_init(&b, &e->alloc);
     rt_buf_putc(&b, '{');

@@ -85,9 +85,13 @@ int fs_attribution(retain_engine *e, int64_t customer, int64_t order_key, int64_
 
 int fs_insert(retain_engine *e, const fs_answer *a, int64_t *id)
 {
+    /* An exact repeat (a retried request, an import run twice) is the same
+     * answer: it inserts nothing and *id comes back 0. */
     static const char sql[] =
         "INSERT INTO feedback(customer,order_id,score,scale_min,comment,at,journey,variant,"
-        " escalated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)";
+        " escalated) SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9 WHERE NOT EXISTS (SELECT 1 FROM feedback"
+        "  WHERE customer=?1 AND at=?6 AND order_id IS ?2 AND score=?3 AND scale_min=?4"
+        "  AND comment IS ?5)";
     rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
@@ -106,7 +110,7 @@ int fs_insert(retain_engine *e, const fs_answer *a, int64_t *id)
     rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "recording feedback");
-    *id = rt_last_id(e);
+    *id = rt_changes(e) > 0 ? rt_last_id(e) : 0;
     return RETAIN_OK;
 }
 

@@ -35,6 +35,8 @@ typedef struct fs_answer {
     bool escalated;
 } fs_answer;
 
+/* Insert an answer; *id is its row, or 0 when the same answer (customer,
+ * order, score, scale, comment, time) is already there. */
 int fs_insert(retain_engine *e, const fs_answer *a, int64_t *id);
 
 /* Answers in [since, as_of] grouped by `by` (1 period: ordered by time,

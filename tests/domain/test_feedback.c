@@ -127,6 +127,43 @@ static void test_escalation(void)
     retain_engine_close(e);
 }
 
+/* An answer recorded twice (a retried request, an import run twice) is one
+ * answer: one row, one event, one escalation; answers that differ in any
+ * field are each recorded. */
+static void test_repeat(void)
+{
+    retain_engine *e = dom_open();
+    dom_customer(e, "r1");
+    char props[1024];
+    static const struct { int score; const char *comment; int64_t at; int events; } seq[] = {
+        { 2, "late", T0, 1 },
+        { 2, "late", T0, 1 },         /* exact repeat */
+        { 2, "late!", T0, 2 },        /* another comment */
+        { 3, "late", T0, 3 },         /* another score */
+        { 2, "late", T0 + 1, 4 },     /* another time */
+        { 2, NULL, T0, 5 },
+        { 2, NULL, T0, 5 },           /* a repeat without a comment */
+    };
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        CHECK_OK(e, retain_feedback_record(e, "r1", NULL, seq[i].score, RETAIN_SCALE_0_10,
+                                           seq[i].comment, seq[i].at));
+        int got = dom_events(e, "r1", "feedback.received", props, sizeof props);
+        int tasks = dom_events(e, "r1", "task.created", props, sizeof props);
+        if (got != seq[i].events || tasks != seq[i].events)
+            T_FAIL("answer %zu: %d feedback.received and %d task.created, expected %d", i, got,
+                   tasks, seq[i].events);
+        else
+            t_passed++;
+    }
+    retain_feedback_stats *st = NULL;
+    CHECK_OK(e, retain_feedback_metrics(&st, e, RETAIN_FEEDBACK_BY_PERIOD, RETAIN_PERIOD_YEAR,
+                                        INT64_MIN, T0 + 10));
+    if (st)
+        CHECK_INT(st->total.responses, 5);
+    retain_feedback_stats_free(st);
+    retain_engine_close(e);
+}
+
 /* Ask after each web order (everyone in variant A), thank every answer,
  * and remind those who do not answer within a week. */
 static const char journeys[] =
@@ -308,6 +345,7 @@ int main(void)
 {
     test_ranges();
     test_escalation();
+    test_repeat();
     test_program();
     return t_report("feedback");
 }
