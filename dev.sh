@@ -5,6 +5,7 @@
 #   ./dev.sh test     build and run every test suite (also under ASan+UBSan)
 #   ./dev.sh bench    build and run the benchmarks (JSON on stdout)
 #   ./dev.sh coverage line and branch coverage of src/ by the test suites (gcovr)
+#   ./dev.sh analyze  gcc's static analyzer (-fanalyzer) over src/ (not yet clean)
 #   ./dev.sh build    configure and build only
 #
 # Missing Debian packages are installed with apt-get (through sudo when not
@@ -122,11 +123,19 @@ cmd_coverage() {
     return $rc
 }
 
+cmd_analyze() {
+    ensure_packages
+    build
+    log "running gcc -fanalyzer over src/"
+    /usr/bin/python3 tools/analyze.py build
+}
+
 case "${1:-}" in
     test) shift; cmd_test "$@" ;;
     demo) shift; cmd_demo "$@" ;;
     bench) shift; cmd_bench "$@" ;;
     coverage) shift; cmd_coverage "$@" ;;
+    analyze) cmd_analyze ;;
     build) ensure_packages; build ;;
-    *) echo "usage: ./dev.sh demo|test|bench|coverage|build" >&2; exit 2 ;;
+    *) echo "usage: ./dev.sh demo|test|bench|coverage|analyze|build" >&2; exit 2 ;;
 esac
