@@ -333,6 +333,11 @@ static const char *const migrations[] = {
     "  escalate_at INTEGER NOT NULL, task_kind TEXT NOT NULL, task_note TEXT"
     ");"
     "INSERT INTO feedback_config VALUES (1, 6, 'call', 'Low feedback score: call the customer');",
+    /* 10: the customer's orders index also holds the status, so that the
+     * SKUs a customer owns (recommendations, src/store/reco_store.c) are
+     * read without visiting an order row. */
+    "DROP INDEX orders_customer;"
+    "CREATE INDEX orders_customer ON orders(customer, placed_at, status);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
