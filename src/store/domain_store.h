@@ -105,6 +105,10 @@ int ds_replenish_set_state(retain_engine *e, int64_t order_key, const char *sku,
  * (per_unit_ms 0: they have none). */
 int ds_replenish_reschedule(retain_engine *e, const char *sku, int64_t per_unit_ms,
                             int64_t lead_ms);
+/* After a merge gave `customer` the purchases of two: a pending purchase
+ * with a later one of its SKU is superseded (reordered), as intake does
+ * for one customer, so one reminder per SKU stays, the latest purchase's. */
+int ds_replenish_merged(retain_engine *e, int64_t customer);
 /* State of the purchase (order ext id, SKU): "" when none. */
 int ds_replenish_state(retain_engine *e, const char *order_id, const char *sku, char *state,
                        size_t size, int64_t *due_at);

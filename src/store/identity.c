@@ -8,6 +8,7 @@
  * too instead of being deleted by ON DELETE CASCADE. Tables where two
  * customers' rows can collide are merged first by their own rules. */
 #include "store.h"
+#include "domain_store.h"
 #include "event.h"
 #include "core/check.h"
 #include "core/text.h"
@@ -112,16 +113,6 @@ static int check_revenue_sum(retain_engine *e, int64_t from, int64_t into)
     rt_reset(st);
     return rc;
 }
-
-/* Once the purchases of both are one customer's, a pending replenishment
- * reminder with a later purchase of its SKU is superseded, as it would
- * have been had one person placed both orders (src/store/replenish_store.c):
- * the merged customer gets one reminder per SKU, for the latest purchase. */
-static const char reorder_sql[] =
-    "UPDATE replenish SET state='reordered' WHERE customer=?2 AND state='pending'"
-    " AND EXISTS (SELECT 1 FROM replenish r WHERE r.customer=?2 AND r.sku=replenish.sku"
-    "  AND r.state<>'void' AND (r.placed_at>replenish.placed_at"
-    "   OR (r.placed_at=replenish.placed_at AND r.order_id>replenish.order_id)))";
 
 /* Every other reference to the merged-away customer: UPDATE t SET col=into. */
 static int move_references(retain_engine *e, int64_t from, int64_t into)
@@ -293,7 +284,7 @@ static int merge_tx(retain_engine *e, const char *into_id, const char *from_id, 
         if ((rc = run3(e, collide_sql[i], from, into, now, "merging customer rows")))
             return rc;
     if ((rc = move_references(e, from, into)) ||
-        (rc = run3(e, reorder_sql, from, into, now, "merging replenishment reminders")) ||
+        (rc = ds_replenish_merged(e, into)) ||
         (rc = run3(e, "DELETE FROM customer WHERE id=?1", from, into, now,
                    "removing the merged customer")))
         return rc;

@@ -155,6 +155,21 @@ int ds_replenish_set_state(retain_engine *e, int64_t order_key, const char *sku,
     return ob_step_done(e, st, "updating a replenishment reminder");
 }
 
+int ds_replenish_merged(retain_engine *e, int64_t customer)
+{
+    static const char sql[] =
+        "UPDATE replenish SET state='reordered' WHERE customer=?1 AND state='pending'"
+        " AND EXISTS (SELECT 1 FROM replenish r WHERE r.customer=?1 AND r.sku=replenish.sku"
+        "  AND r.state<>'void' AND (r.placed_at>replenish.placed_at"
+        "   OR (r.placed_at=replenish.placed_at AND r.order_id>replenish.order_id)))";
+    rt_st *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    rt_bind_int64(st, 1, customer);
+    return ob_step_done(e, st, "merging replenishment reminders");
+}
+
 int ds_replenish_reschedule(retain_engine *e, const char *sku, int64_t per_unit_ms,
                             int64_t lead_ms)
 {
