@@ -5,7 +5,7 @@
 #   ./dev.sh test     build and run every test suite (also under ASan+UBSan)
 #   ./dev.sh bench    build and run the benchmarks (JSON on stdout)
 #   ./dev.sh coverage line and branch coverage of src/ by the test suites (gcovr)
-#   ./dev.sh analyze  gcc's static analyzer (-fanalyzer) over src/ (not yet clean)
+#   ./dev.sh analyze  gcc's static analyzer (-fanalyzer) over src/ (also run by test)
 #   ./dev.sh build    configure and build only
 #
 # Missing Debian packages are installed with apt-get (through sudo when not

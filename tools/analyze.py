@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """analyze.py BUILD_DIR - run gcc's static analyzer (-fanalyzer) over every
 file of src/, with the flags meson compiles it with (compile_commands.json),
-two files at a time. Prints each finding once and a count per kind; exits 1
-when there is any finding. The pass is not in ./dev.sh test yet: the
-findings it reports are being triaged (see the issue notes)."""
+as many files at a time as there are cores. Prints each finding once and a
+count per kind; exits 1 when there is any finding. `meson test --suite
+analyze` runs it (so ./dev.sh test does); `analyze.py BUILD src/x.c ...`
+looks at those files only."""
 import collections
 import concurrent.futures
 import json
@@ -23,14 +24,29 @@ def command(entry):
 
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with open(os.path.join(build, "compile_commands.json")) as f:
-        entries = [e for e in json.load(f) if e["file"].startswith("../src/")]
+        entries = json.load(f)
+    for e in entries:
+        e["src"] = os.path.relpath(os.path.join(e["directory"], e["file"]), root)
+    # One run per file (a file built into two targets is listed twice).
+    entries = list({e["src"]: e for e in entries if e["src"].startswith("src" + os.sep)}.values())
+    if len(sys.argv) > 2:
+        entries = [e for e in entries if e["src"] in sys.argv[2:]]
+    if not entries:
+        print("no files of src/ in " + os.path.join(build, "compile_commands.json"))
+        return 1
 
     def run(entry):
-        p = subprocess.run(command(entry), shell=True, cwd=build, capture_output=True, text=True)
+        p = subprocess.run(command(entry), shell=True, cwd=entry["directory"],
+                           capture_output=True, text=True)
         # Findings inside inlined code come out as "cc1: warning: ...".
-        return [entry["file"] + ": " + l if l.startswith("cc1:") else l
-                for l in p.stderr.splitlines()]
+        lines = [entry["src"] + ": " + l if l.startswith("cc1:") else l
+                 for l in p.stderr.splitlines()]
+        if p.returncode != 0:   # a file that does not compile is a finding too
+            lines.append(entry["src"] + ": warning: the compiler exited with %d: %s"
+                         % (p.returncode, " | ".join(lines[-3:])))
+        return lines
 
     findings = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:

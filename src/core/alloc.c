@@ -37,8 +37,9 @@ void *rt_calloc(const retain_allocator *a, size_t count, size_t size)
         return NULL;
     size_t n = count * size;
     void *p = rt_malloc(a, n);
-    if (p && n)
-        memset(p, 0, n);
+    if (!p)
+        return NULL;
+    memset(p, 0, n);
     return p;
 }
 

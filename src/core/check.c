@@ -29,13 +29,6 @@ static void excerpt(char *out, size_t size, const char *s)
     out[j] = '\0';
 }
 
-int rt_check_ptr(retain_engine *e, const char *what, const void *p)
-{
-    if (!p)
-        return rt_error(e, RETAIN_EINVAL, "%s is NULL", what);
-    return RETAIN_OK;
-}
-
 int rt_check_id(retain_engine *e, const char *what, const char *s)
 {
     if (!s)

@@ -59,12 +59,22 @@ struct retain_engine {
 
 /* Record an error on the engine and return `code`; printf-style message.
  * Never allocates, so it is safe on out-of-memory paths. */
-int rt_error(retain_engine *e, int code, const char *fmt, ...)
+int rt_verror(retain_engine *e, int code, const char *fmt, va_list ap);
+/* Inline so that the static analyzer sees which code each error path
+ * returns (gcc's -fanalyzer does not look into other files). */
+static inline int rt_error(retain_engine *e, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-int rt_verror(retain_engine *e, int code, const char *fmt, va_list ap);
+static inline int rt_error(retain_engine *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rt_verror(e, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
 
 /* Mark the start of a public call: clears the last error. */
 static inline void rt_clear_error(retain_engine *e)
@@ -73,8 +83,13 @@ static inline void rt_clear_error(retain_engine *e)
     e->errmsg[0] = '\0';
 }
 
-/* Shorthand for an out-of-memory error. */
-int rt_nomem(retain_engine *e);
+/* Out of memory: sets the engine's message and returns RETAIN_ENOMEM,
+ * visibly so (inline) for the static analyzer that follows callers. */
+static inline int rt_nomem(retain_engine *e)
+{
+    rt_error(e, RETAIN_ENOMEM, "out of memory");
+    return RETAIN_ENOMEM;
+}
 
 /* Write a message into a caller's buffer (snprintf that accepts NULL/0). */
 void rt_format(char *buf, size_t size, const char *fmt, ...)

@@ -37,20 +37,6 @@ int rt_verror(retain_engine *e, int code, const char *fmt, va_list ap)
     return code;
 }
 
-int rt_error(retain_engine *e, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    rt_verror(e, code, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-int rt_nomem(retain_engine *e)
-{
-    return rt_error(e, RETAIN_ENOMEM, "out of memory");
-}
-
 void rt_format(char *buf, size_t size, const char *fmt, ...)
 {
     if (!buf || size == 0)

@@ -417,8 +417,8 @@ static void call(retain_engine *e, const rt_transport_slot *slot, claimed *c, in
 static int buffers(retain_engine *e, struct rt_dispatch_state *ds, int n, claimed **batch,
                    ob_row **rows)
 {
-    size_t need = (size_t)n * (sizeof **batch + sizeof **rows);
-    if (ds->scratch_size < need) {
+    size_t need = (size_t)(n > 0 ? n : 1) * (sizeof **batch + sizeof **rows);
+    if (!ds->scratch || ds->scratch_size < need) {
         void *p = rt_realloc(&e->alloc, ds->scratch, need);
         if (!p)
             return rt_nomem(e);

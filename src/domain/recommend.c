@@ -235,7 +235,7 @@ static int recommend(retain_engine *e, int64_t customer, size_t n, retain_recomm
     if (!res)
         return rt_nomem(e);
     rt_arena *ar = rt_object_arena(res);
-    pick picks[MAX_N];
+    pick picks[MAX_N] = { { 0 } }; /* rank() fills the first m */
     size_t m = 0;
     int rc = rank(e, customer, n, picks, &m);
     retain_recommendation *items = NULL;

@@ -5,6 +5,7 @@
  */
 #include "metrics.h"
 #include "core/arena.h"
+#include "core/check.h"
 
 #include <math.h>
 #include <string.h>
@@ -102,10 +103,12 @@ int retain_churn_by_period_json(char **out, retain_engine *e, const char *curren
                                 retain_period period, int64_t as_of)
 {
     RT_ENGINE_GUARD(e);
-    if (out)
-        *out = NULL;
+    int rc = rt_check_ptr(e, "out", out);
+    if (rc)
+        return rc;
+    *out = NULL;
     retain_churn *c = NULL;
-    int rc = churn_build(out ? &c : NULL, e, currency, period, as_of);
+    rc = churn_build(&c, e, currency, period, as_of);
     if (rc)
         return rc;
     rt_buf b;

@@ -6,6 +6,7 @@
 #include "metrics.h"
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/check.h"
 
 #include <math.h>
 #include <string.h>
@@ -172,10 +173,12 @@ int retain_cohort_retention_json(char **out, retain_engine *e, const char *curre
                                  retain_period period, int64_t as_of)
 {
     RT_ENGINE_GUARD(e);
-    if (out)
-        *out = NULL;
+    int rc = rt_check_ptr(e, "out", out);
+    if (rc)
+        return rc;
+    *out = NULL;
     retain_cohorts *c = NULL;
-    int rc = cohorts_build(out ? &c : NULL, e, currency, period, as_of);
+    rc = cohorts_build(&c, e, currency, period, as_of);
     if (rc)
         return rc;
     rt_buf b;

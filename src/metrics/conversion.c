@@ -167,10 +167,12 @@ int retain_journey_conversion_json(char **out, retain_engine *e, const char *jou
                                    int64_t since, int64_t window, int64_t as_of)
 {
     RT_ENGINE_GUARD(e);
-    if (out)
-        *out = NULL;
+    int rc = rt_check_ptr(e, "out", out);
+    if (rc)
+        return rc;
+    *out = NULL;
     retain_conversion *c = NULL;
-    int rc = conversion_build(out ? &c : NULL, e, journey, since, window, as_of);
+    rc = conversion_build(&c, e, journey, since, window, as_of);
     if (rc)
         return rc;
     rt_buf b;

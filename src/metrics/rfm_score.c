@@ -5,6 +5,7 @@
 #include "metrics.h"
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/check.h"
 #include "store/metrics_store.h"
 
 #include <stdlib.h>
@@ -184,10 +185,12 @@ void retain_rfm_scores_free(retain_rfm_scores *s)
 int retain_rfm_scores_json(char **out, retain_engine *e, const char *currency, int64_t as_of)
 {
     RT_ENGINE_GUARD(e);
-    if (out)
-        *out = NULL;
+    int rc = rt_check_ptr(e, "out", out);
+    if (rc)
+        return rc;
+    *out = NULL;
     retain_rfm_scores *s = NULL;
-    int rc = scores_build(out ? &s : NULL, e, currency, as_of);
+    rc = scores_build(&s, e, currency, as_of);
     if (rc)
         return rc;
     rt_buf b;

@@ -6,6 +6,7 @@
  */
 #include "metrics.h"
 #include "core/arena.h"
+#include "core/check.h"
 #include "store/metrics_store.h"
 
 #include <string.h>
@@ -124,10 +125,12 @@ int retain_rfm_from_store_json(char **out, retain_engine *e, const char *currenc
                                retain_time_unit unit)
 {
     RT_ENGINE_GUARD(e);
-    if (out)
-        *out = NULL;
+    int rc = rt_check_ptr(e, "out", out);
+    if (rc)
+        return rc;
+    *out = NULL;
     retain_store_rfm *s = NULL;
-    int rc = rfm_build(out ? &s : NULL, e, currency, calibration_end, holdout_end, unit);
+    rc = rfm_build(&s, e, currency, calibration_end, holdout_end, unit);
     if (rc)
         return rc;
     const retain_rfm *r = &s->summary;

@@ -174,11 +174,13 @@ static int hyp_cf(rt_dual *out, const rt_dual *B, const rt_dual *C, const rt_dua
             k = rd_div(num, den);
         }
         rt_dual d = rd_mul(k, *z);
-        D = rd_addc(rd_mul(d, D), 1.0);
+        D = rd_mul(d, D); /* two steps: gcc 12's analyzer loses a temporary passed on */
+        D.v += 1.0;
         if (fabs(D.v) < tiny)
             D.v = tiny;
         D = rd_inv(D);
-        Cl = rd_addc(rd_div(d, Cl), 1.0);
+        Cl = rd_div(d, Cl);
+        Cl.v += 1.0;
         if (fabs(Cl.v) < tiny)
             Cl.v = tiny;
         rt_dual delta = rd_mul(Cl, D);
