@@ -42,7 +42,7 @@ static int pareto_parts(rt_dual *A, rt_dual *B, const rt_dual *pr, double x, dou
     rt_dual b1 = rd_addc(rd_sub(m, bp), 1.0); /* m + 1 - b */
     rt_dual c1 = rd_addc(m, 1.0);
     rt_dual one_minus_bp = rd_scale(rd_addc(bp, -1.0), -1.0);
-    rt_dual term[2];
+    rt_dual term[2] = { { 0, { 0 } }, { 0, { 0 } } }; /* the loop sets both */
     double ys[2] = { tx, T };
     for (int k = 0; k < 2; k++) {
         rt_dual Py = rd_addc(P, ys[k]), Qy = rd_addc(Q, ys[k]);

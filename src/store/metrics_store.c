@@ -110,7 +110,7 @@ int rt_ms_customer_ids(retain_engine *e, const int64_t *keys, size_t n, rt_arena
     rt_bind_int64(st, 1, keys[0]);
     rt_bind_int64(st, 2, keys[n - 1]);
     size_t i = 0;
-    int src;
+    int src = SQLITE_DONE;
     while (i < n && (src = rt_sqlstep(st)) == SQLITE_ROW) {
         int64_t id = rt_column_int64(st, 0);
         if (id < keys[i])
