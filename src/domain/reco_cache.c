@@ -13,9 +13,7 @@ static void clear(retain_engine *e, rt_reco_cache *c)
 {
     rt_free(&e->alloc, c->begin);
     rt_free(&e->alloc, c->end);
-    rt_free(&e->alloc, c->other);
-    rt_free(&e->alloc, c->support);
-    rt_free(&e->alloc, c->score);
+    rt_free(&e->alloc, c->nb);
     rt_free(&e->alloc, c->rank);
     rt_free(&e->alloc, c->acc);
     rt_free(&e->alloc, c->acc_support);
@@ -74,25 +72,16 @@ static int add_row(void *ctx, const char *sku, const char *other, double score, 
         return rt_nomem(L->e);
     if (c->n == c->cap) {
         uint64_t cap = c->cap ? c->cap * 2 : 4096;
-        uint32_t *o = rt_realloc(&L->e->alloc, c->other, cap * sizeof *o);
-        if (o)
-            c->other = o;
-        uint32_t *s = rt_realloc(&L->e->alloc, c->support, cap * sizeof *s);
-        if (s)
-            c->support = s;
-        double *sc = rt_realloc(&L->e->alloc, c->score, cap * sizeof *sc);
-        if (sc)
-            c->score = sc;
-        if (!o || !s || !sc)
+        rt_reco_nb *nb = rt_realloc(&L->e->alloc, c->nb, cap * sizeof *nb);
+        if (!nb)
             return rt_nomem(L->e);
+        c->nb = nb;
         c->cap = cap;
     }
     /* Rows come grouped by SKU, so each SKU's neighbours are contiguous. */
     if (c->begin[a] == c->end[a])
         c->begin[a] = c->end[a] = c->n;
-    c->other[c->n] = b;
-    c->support[c->n] = (uint32_t)support;
-    c->score[c->n] = score;
+    c->nb[c->n] = (rt_reco_nb){ b, (uint32_t)support, score };
     c->n++;
     c->end[a] = c->n;
     return RETAIN_OK;

@@ -16,13 +16,18 @@ typedef struct rt_reco_product {
     char currency[4];
 } rt_reco_product;
 
+/* One stored neighbour of a SKU. */
+typedef struct rt_reco_nb {
+    uint32_t other, support;
+    double score;
+} rt_reco_nb;
+
 typedef struct rt_reco_cache {
     int64_t generation, products;
     bool loaded;
     rt_cooc names;           /* interning only: SKU <-> dense id */
-    uint64_t *begin, *end;   /* each id's neighbours: [begin, end) */
-    uint32_t *other, *support;
-    double *score;
+    uint64_t *begin, *end;   /* each id's neighbours: [begin, end) of nb */
+    rt_reco_nb *nb;          /* one array: a query reads each list in one stream */
     uint64_t n, cap;
     uint32_t *rank;          /* place of each id in name order, for ties */
     uint32_t ids;            /* ids the per-id arrays hold */
