@@ -89,6 +89,14 @@ static int resolve_config(retain_engine *e, const retain_options *o, char *errbu
             if (rc)
                 return rc;
         }
+        if (o->version >= 4) {
+            if (o->mmap_mib < 0 || o->mmap_mib > 1048576) {
+                rt_format(errbuf, errsz, "options.mmap_mib is %d; it must be 0 to 1048576",
+                          o->mmap_mib);
+                return RETAIN_EINVAL;
+            }
+            c->mmap_mib = o->mmap_mib;
+        }
         if (o->version >= 3 && o->vfs) {
             if (!sqlite3_vfs_find(o->vfs)) {
                 rt_format(errbuf, errsz,

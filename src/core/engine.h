@@ -35,6 +35,7 @@ typedef struct rt_config {
     int64_t replenish_fallback_cycle_ms;
     int64_t replenish_grace_ms;
     char *vfs;  /* NULL: SQLite's default */
+    int mmap_mib;
 } rt_config;
 
 struct retain_engine {

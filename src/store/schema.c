@@ -422,10 +422,11 @@ int rt_store_open(retain_engine *e, const char *path)
     /* Savepoint and statement journals in memory: one public call inside a
      * host transaction is a savepoint, and a temporary file per call would
      * cost a write system call for every page it touches. */
-    char pragmas[160];
+    char pragmas[200];
     rt_format(pragmas, sizeof pragmas,
-              "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-%d",
-              e->cfg.cache_kib);
+              "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-%d;"
+              " PRAGMA mmap_size=%lld",
+              e->cfg.cache_kib, (long long)e->cfg.mmap_mib << 20);
     rc = sqlite3_exec(e->db, pragmas, NULL, NULL, NULL);
     if (rc == SQLITE_OK && !memory && !(e->cfg.flags & RETAIN_OPEN_READONLY)) {
         /* WAL lets readers and one writer proceed together across engines.

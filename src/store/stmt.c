@@ -172,7 +172,10 @@ static sqlite3 *iter_db(retain_engine *e, int *src)
             return NULL;
         }
         sqlite3_busy_timeout(e->reader, e->cfg.busy_timeout_ms);
-        sqlite3_exec(e->reader, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+        char pragmas[80];
+        rt_format(pragmas, sizeof pragmas, "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=%lld",
+                  (long long)e->cfg.mmap_mib << 20);
+        sqlite3_exec(e->reader, pragmas, NULL, NULL, NULL);
     }
     return e->reader;
 }

@@ -45,6 +45,18 @@ static void test_open_args(void)
     retain_engine_close(e);
     e = NULL;
     o = (retain_options)RETAIN_OPTIONS_INIT;
+    o.mmap_mib = -1;
+    CHECK_INT(retain_engine_open_ex(&e, ":memory:", &o, err, sizeof err), RETAIN_EINVAL);
+    CHECK(e == NULL);
+    CHECK(strstr(err, "options.mmap_mib is -1") != NULL);
+    o.mmap_mib = 1048577;
+    CHECK_INT(retain_engine_open_ex(&e, ":memory:", &o, err, sizeof err), RETAIN_EINVAL);
+    CHECK(strstr(err, "0 to 1048576") != NULL);
+    o.version = 3; /* a caller built before options.mmap_mib existed: not read */
+    CHECK_OK(NULL, retain_engine_open_ex(&e, ":memory:", &o, err, sizeof err));
+    retain_engine_close(e);
+    e = NULL;
+    o = (retain_options)RETAIN_OPTIONS_INIT;
     o.vfs = "unix"; /* SQLite's default VFS, by name */
     CHECK_OK(NULL, retain_engine_open_ex(&e, ":memory:", &o, err, sizeof err));
     retain_engine_close(e);
@@ -168,6 +180,33 @@ static void test_wal_and_persistence(void)
     CHECK_RC(e, retain_customer_upsert(e, &c), RETAIN_EMISUSE);
     CHECK_OK(e, retain_customer_get(&got, e, "persist"));
     retain_customer_free(got);
+    retain_engine_close(e);
+
+    /* Reading through a memory map sees the same data, and writes made
+     * meanwhile by an engine without one. */
+    o = (retain_options)RETAIN_OPTIONS_INIT;
+    o.mmap_mib = 16;
+    retain_engine *plain;
+    CHECK_OK(NULL, retain_engine_open(&e, path, &o));
+    CHECK_OK(NULL, retain_engine_open(&plain, path, NULL));
+    got = NULL;
+    CHECK_OK(e, retain_customer_get(&got, e, "persist"));
+    CHECK_STR(got ? got->email : NULL, "A@example.com");
+    retain_customer_free(got);
+    c.id = "mapped";
+    c.email = "m@example.com";
+    CHECK_OK(plain, retain_customer_upsert(plain, &c));
+    got = NULL;
+    CHECK_OK(e, retain_customer_get(&got, e, "mapped"));
+    CHECK_STR(got ? got->email : NULL, "m@example.com");
+    retain_customer_free(got);
+    c.id = "written-mapped";
+    CHECK_OK(e, retain_customer_upsert(e, &c));
+    got = NULL;
+    CHECK_OK(plain, retain_customer_get(&got, plain, "written-mapped"));
+    CHECK(got != NULL);
+    retain_customer_free(got);
+    retain_engine_close(plain);
     retain_engine_close(e);
     t_rmdb(path);
 }

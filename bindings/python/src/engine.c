@@ -143,14 +143,16 @@ static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     static char *kwlist[] = { "path", "busy_timeout_ms", "zoneinfo_dir", "default_timezone",
                               "default_country", "cache_kib", "readonly", "autolink",
                               "eta_slip_margin_ms", "replenish_lead_ms", "replenish_min_samples",
-                              "replenish_fallback_cycle_ms", "replenish_grace_ms", NULL };
+                              "replenish_fallback_cycle_ms", "replenish_grace_ms", "mmap_mib",
+                              NULL };
     PyObject *path;
-    int busy = 0, cache = 0, readonly = 0, autolink = 0, min_samples = 0;
+    int busy = 0, cache = 0, readonly = 0, autolink = 0, min_samples = 0, mmap_mib = 0;
     long long margin = 0, lead = 0, fallback = 0, grace = 0;
     const char *zdir = NULL, *zone = NULL, *country = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|izzzippLLiLL:Engine", kwlist, &path, &busy,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|izzzippLLiLLi:Engine", kwlist, &path, &busy,
                                      &zdir, &zone, &country, &cache, &readonly, &autolink,
-                                     &margin, &lead, &min_samples, &fallback, &grace))
+                                     &margin, &lead, &min_samples, &fallback, &grace,
+                                     &mmap_mib))
         return NULL;
     const char *cpath = PyUnicode_AsUTF8(path);
     if (!cpath)
@@ -176,6 +178,7 @@ static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     opts.replenish_min_samples = min_samples;
     opts.replenish_fallback_cycle_ms = fallback;
     opts.replenish_grace_ms = grace;
+    opts.mmap_mib = mmap_mib;
     char errbuf[512];
     int rc;
     retain_engine *e = NULL;

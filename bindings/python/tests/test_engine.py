@@ -147,6 +147,16 @@ def test_readonly_engine_refuses_writes(tmp_path, now):
                                     "currency": "USD", "total": 1}])
 
 
+def test_mmap(tmp_path):
+    path = tmp_path / "mapped.db"
+    with retain.Engine(path, mmap_mib=8) as e:
+        e.customers.upsert("m1", at=0, email="m1@example.com")
+    with retain.Engine(path) as plain, retain.Engine(path, mmap_mib=8) as mapped:
+        plain.customers.upsert("m2", at=0, email="m2@example.com")
+        assert mapped.customers.get("m1").email == "m1@example.com"
+        assert mapped.customers.get("m2").email == "m2@example.com"
+
+
 def test_open_errors():
     with pytest.raises(retain.DatabaseIOError) as info:
         retain.Engine("/nonexistent-dir/for/sure/x.db")
@@ -158,6 +168,8 @@ def test_open_errors():
         retain.Engine(busy_timeout_ms=-1)
     with pytest.raises(retain.InvalidArgument, match="cache_kib"):
         retain.Engine(cache_kib=-5)
+    with pytest.raises(retain.InvalidArgument, match="mmap_mib"):
+        retain.Engine(mmap_mib=-1)
     with pytest.raises(retain.InvalidArgument):
         retain.Engine("")
     with pytest.raises(TypeError):
