@@ -114,8 +114,15 @@ static int claim(retain_engine *e, const rt_transport_slot *slot, int64_t now, c
                  ob_row *rows, int *n, int *seen, rt_dispatch_stats *st)
 {
     *n = *seen = 0;
-    int rc = rt_tx_begin(e);
-    if (rc)
+    /* A read first: with nothing due there is no write transaction (an
+     * idle tick takes no write lock). */
+    int rc = ob_due(e, slot->channel, now, rows, 1, seen);
+    if (*seen)
+        rt_free(&e->alloc, rows[0].payload);
+    if (rc || *seen == 0)
+        return rc;
+    *seen = 0;
+    if ((rc = rt_tx_begin(e)))
         return rc;
     /* The configuration cannot change under this transaction. */
     const rt_policy *policy = NULL;

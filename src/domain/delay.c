@@ -59,15 +59,19 @@ int rt_delay_detect(retain_engine *e, int64_t now)
     ds_delay *batch = rt_calloc(&e->alloc, BATCH, sizeof *batch);
     if (!batch)
         return rt_nomem(e);
-    int rc, n = 0;
-    do {
+    /* A read first: a tick with no delay to announce takes no write lock. */
+    int n = 0;
+    int rc = ds_delay_candidates(e, now, e->cfg.eta_slip_margin_ms, batch, 1, &n);
+    while (rc == RETAIN_OK && n > 0) {
         if ((rc = rt_tx_begin(e)))
             break;
         rc = ds_delay_candidates(e, now, e->cfg.eta_slip_margin_ms, batch, BATCH, &n);
         for (int i = 0; i < n && rc == RETAIN_OK; i++)
             rc = announce(e, &batch[i], now);
         rc = rt_tx_end(e, rc);
-    } while (rc == RETAIN_OK && n == BATCH);
+        if (n < BATCH)
+            break;
+    }
     rt_free(&e->alloc, batch);
     return rc;
 }

@@ -239,19 +239,29 @@ static int remind(retain_engine *e, const ds_purchase *p, int64_t now)
 
 int rt_replenish_tick(retain_engine *e, int64_t now)
 {
+    /* Each part first looks, in a read, whether it has anything to do: a
+     * tick with nothing to do takes no write lock. */
     int rc, taken = 0;
-    do {
+    bool todo = false;
+    if ((rc = ds_replenish_todo_any(e, &todo)))
+        return rc;
+    while (todo) {
         if ((rc = rt_tx_begin(e)))
             return rc;
         rc = rt_tx_end(e, ds_replenish_intake(e, 256, cycle_of, e, e->cfg.replenish_lead_ms,
                                               &taken));
-    } while (rc == RETAIN_OK && taken == 256);
-    if (rc)
-        return rc;
+        if (rc)
+            return rc;
+        todo = taken == 256;
+    }
     ds_purchase *batch = rt_calloc(&e->alloc, BATCH, sizeof *batch);
     if (!batch)
         return rt_nomem(e);
     int n = 0;
+    if ((rc = ds_replenish_due(e, now, batch, 1, &n)) || n == 0) {
+        rt_free(&e->alloc, batch);
+        return rc;
+    }
     do {
         if ((rc = rt_tx_begin(e)))
             break;

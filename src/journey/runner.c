@@ -751,7 +751,11 @@ int retain_engine_tick(retain_engine *e, int64_t now, retain_tick_stats *out)
     if (!batch)
         return rt_nomem(e);
     int64_t after_due = INT64_MIN, after_id = 0;
-    for (;;) {
+    /* A read first: when no instance is due the tick takes no write lock
+     * (every part of a tick does the same). */
+    int due = 0;
+    rc = js_inst_due(e, now, after_due, after_id, 1, batch, &due);
+    while (rc == RETAIN_OK && due > 0) {
         if ((rc = rt_tx_begin(e)))
             break;
         int n = 0;

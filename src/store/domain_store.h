@@ -96,6 +96,9 @@ typedef struct ds_purchase {
 int ds_replenish_intake(retain_engine *e, int cap,
                         int (*cycle)(void *ctx, const char *sku, int64_t *per_unit_ms),
                         void *ctx, int64_t lead_ms, int *taken);
+/* Does the to-do queue hold any order? A read, so that a tick with nothing
+ * to take opens no write transaction. */
+int ds_replenish_todo_any(retain_engine *e, bool *any);
 /* Pending purchases due by `now`, oldest first. */
 int ds_replenish_due(retain_engine *e, int64_t now, ds_purchase *out, int cap, int *n);
 /* Set the state of one purchase (fired, lapsed, void). */

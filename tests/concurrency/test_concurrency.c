@@ -460,6 +460,18 @@ static void busy_checks(void)
     CHECK_OK(e, retain_engine_tick(e, T0 + MIN, NULL));
     CHECK_INT(sends, 1);
 
+    /* With nothing due a tick only reads: it succeeds, sending nothing,
+     * while another connection holds the write lock. */
+    holder h2 = { path, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+    pthread_create(&th, NULL, hold_lock, &h2);
+    holder_wait(&h2, 1);
+    CHECK_INT(h2.stage, 1);
+    CHECK_OK(e, retain_engine_tick(e, T0 + 2 * MIN, NULL));
+    CHECK_OK(e, retain_outbox_deliver(NULL, e, T0 + 2 * MIN));
+    CHECK_INT(sends, 1);
+    holder_release(&h2);
+    pthread_join(th, NULL);
+
     /* A write while an iterator of the same engine is open, after another
      * engine wrote: it must wait like any other write, not fail at once. */
     retain_engine *e2 = open_engine(path, 5000);
