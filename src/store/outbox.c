@@ -758,11 +758,24 @@ int ob_history_json(retain_engine *e, int64_t id, rt_buf *b)
     return b->failed ? rt_nomem(e) : RETAIN_OK;
 }
 
-static int explain_message(retain_engine *e, int64_t id, rt_buf *b)
+/* ,"name":value for each column from `first` on that is not NULL. */
+static void put_present(rt_buf *b, rt_st *st, int first, const char *const *names)
 {
-    static const char sql[] =
-        "SELECT id, idem_key, journey, step, channel, category, template, state, not_before,"
-        " sent_at, attempts, delivery, last_reason FROM outbox WHERE id=?1";
+    for (int i = 0; names[i]; i++) {
+        if (rt_column_type(st, first + i) == SQLITE_NULL)
+            continue;
+        rt_buf_append(b, ",\"", 2);
+        rt_buf_puts(b, names[i]);
+        rt_buf_append(b, "\":", 2);
+        put_col(b, st, first + i, false);
+    }
+}
+
+/* Row `id` of `sql` (one parameter) as `head` and its columns from
+ * `first` on, named by `names`; the object is left open. */
+static int explain_row(retain_engine *e, const char *sql, int64_t id, const char *head,
+                       int first, const char *const *names, const char *doing, rt_buf *b)
+{
     rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)
@@ -770,24 +783,29 @@ static int explain_message(retain_engine *e, int64_t id, rt_buf *b)
     rt_bind_int64(st, 1, id);
     int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
-        rt_buf_printf(b, "{\"message_id\":%lld", (long long)id);
-        put_str(b, "key", st, 1);
-        put_str(b, "journey", st, 2);
-        put_str(b, "step", st, 3);
-        put_str(b, "channel", st, 4);
-        put_str(b, "category", st, 5);
-        put_str(b, "template", st, 6);
-        put_str(b, "state", st, 7);
-        put_time(b, "not_before", st, 8);
-        put_time(b, "sent_at", st, 9);
-        rt_buf_printf(b, ",\"attempts\":%d", rt_column_int(st, 10));
-        put_str(b, "delivery", st, 11);
-        put_str(b, "last_reason", st, 12);
-        rt_buf_puts(b, ",\"history\":");
+        rt_buf_puts(b, head);
+        put_present(b, st, first, names);
     }
     rt_reset(st);
     if (src != SQLITE_ROW)
-        return rt_sqlerr(e, src == SQLITE_DONE ? SQLITE_INTERNAL : src, "explaining a message");
+        return rt_sqlerr(e, src == SQLITE_DONE ? SQLITE_INTERNAL : src, doing);
+    return RETAIN_OK;
+}
+
+static int explain_message(retain_engine *e, int64_t id, rt_buf *b)
+{
+    static const char sql[] =
+        "SELECT id, idem_key, journey, step, channel, category, template, state, not_before,"
+        " sent_at, attempts, delivery, last_reason FROM outbox WHERE id=?1";
+    static const char *const names[] = { "key", "journey", "step", "channel", "category",
+                                         "template", "state", "not_before", "sent_at",
+                                         "attempts", "delivery", "last_reason", NULL };
+    char head[40];
+    rt_format(head, sizeof head, "{\"message_id\":%lld", (long long)id);
+    int rc = explain_row(e, sql, id, head, 1, names, "explaining a message", b);
+    if (rc)
+        return rc;
+    rt_buf_puts(b, ",\"history\":");
     if ((rc = ob_history_json(e, id, b)))
         return rc;
     rt_buf_putc(b, '}');
@@ -799,29 +817,13 @@ static int explain_decision(retain_engine *e, int64_t id, rt_buf *b)
     static const char sql[] =
         "SELECT idem_key, step, channel, decision, at, stage, until, rule, reason"
         " FROM delivery_decision WHERE id=?1";
-    rt_st *st;
-    int rc = rt_stmt(e, sql, &st);
-    if (rc)
-        return rc;
-    rt_bind_int64(st, 1, id);
-    int src = rt_sqlstep(st);
-    if (src == SQLITE_ROW) {
-        rt_buf_puts(b, "{\"message_id\":null");
-        put_str(b, "key", st, 0);
-        put_str(b, "step", st, 1);
-        put_str(b, "channel", st, 2);
-        put_str(b, "state", st, 3);
-        put_time(b, "at", st, 4);
-        put_str(b, "stage", st, 5);
-        put_time(b, "until", st, 6);
-        put_str(b, "rule", st, 7);
-        put_str(b, "reason", st, 8);
+    static const char *const names[] = { "key", "step", "channel", "state", "at",
+                                         "stage", "until", "rule", "reason", NULL };
+    int rc = explain_row(e, sql, id, "{\"message_id\":null", 0, names,
+                         "explaining a decision", b);
+    if (rc == RETAIN_OK)
         rt_buf_putc(b, '}');
-    }
-    rt_reset(st);
-    if (src != SQLITE_ROW)
-        return rt_sqlerr(e, src == SQLITE_DONE ? SQLITE_INTERNAL : src, "explaining a decision");
-    return RETAIN_OK;
+    return rc;
 }
 
 int ob_explain_json(retain_engine *e, int64_t instance, int64_t customer, rt_buf *b)
