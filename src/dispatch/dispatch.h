@@ -69,8 +69,9 @@ typedef struct rt_dispatch_stats {
 } rt_dispatch_stats;
 
 /* Deliver every outbox message due at `now` through the registered
- * transports; each result is recorded in its own transaction. Must be called
- * outside any transaction. */
+ * transports: claimed a batch at a time in one transaction, handed over with
+ * none open, the batch's results recorded in a second (run.c). Must be
+ * called outside any transaction. */
 int rt_dispatch_run(retain_engine *e, int64_t now, rt_dispatch_stats *stats);
 
 /* Free transports and dispatch state (called by retain_engine_close). */
