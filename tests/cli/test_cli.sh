@@ -81,6 +81,22 @@ check "tick again sends nothing" 0 "$retain" tick "$tmp/hook.db" --now 2026-02-0
 contains "nothing twice" "$tmp/err" "0 queued, 0 sent"
 [ -s "$tmp/out" ] && { fail=$((fail+1)); echo "FAIL: second tick wrote messages"; } || pass=$((pass+1))
 
+# a channel outside the common ones: queued but not sent, until --channels
+# names it; bad names are a usage error that sends nothing.
+printf 'journey: chan\ntrigger: { event: order.placed }\nsteps:\n  - id: ping\n    send: { channel: line, template: order_hook, category: transactional }\n' > "$tmp/chan.yaml"
+check "init chan db" 0 "$retain" init "$tmp/chan.db"
+check "load chan" 0 "$retain" load "$tmp/chan.db" "$tmp/chan.yaml" --now 2026-01-01
+check "import chan orders" 0 "$retain" import "$tmp/chan.db" "$tmp/orders.csv"
+check "tick without the channel" 0 "$retain" tick "$tmp/chan.db" --now 2026-01-02 --until 2026-02-03 --step 12h
+contains "queued, not sent" "$tmp/err" "2 queued, 0 sent"
+check "tick bad channel name" 2 "$retain" tick "$tmp/chan.db" --now 2026-02-03 --channels "line,Bad Name"
+contains "bad channel named" "$tmp/err" "--channels"
+check "tick empty channel name" 2 "$retain" tick "$tmp/chan.db" --now 2026-02-03 --channels "line,,x"
+check "tick with the channel" 0 "$retain" tick "$tmp/chan.db" --now 2026-02-03 --channels line,telegram --out "$tmp/chan.jsonl"
+contains "sent on line" "$tmp/err" "2 sent"
+contains "line message" "$tmp/chan.jsonl" '"channel":"line"'
+lines "two line messages" "$tmp/chan.jsonl" 2
+
 # import with an e-mail column: the address reaches the message payload;
 # a bad address fails only its row.
 printf 'journey: mail\ntrigger: { event: order.placed }\nsteps:\n  - id: confirm\n    send: { channel: email, template: order_confirmation, category: transactional }\n' > "$tmp/mail.yaml"

@@ -20,8 +20,9 @@ static const cli_cmd commands[] = {
     { "explain", "why a customer gets what they get", "retain explain DB CUSTOMER --now T",
       cmd_explain },
     { "stats", "what the database holds", "retain stats DB [--json]", cmd_stats },
-    { "tick", "run the journeys, writing messages as JSON lines",
-      "retain tick DB --now T [--until T] [--step 1h] [--out FILE]", cmd_tick },
+    { "tick", "run the journeys, writing messages as JSON lines (channels email, sms, push, "
+              "chat, whatsapp, call, webhook and those of --channels)",
+      "retain tick DB --now T [--until T] [--step 1h] [--out FILE] [--channels a,b]", cmd_tick },
     { "metrics", "orders, revenue, AOV, repeat rate, LTV to date",
       "retain metrics DB --now T [--currency USD] [--cohorts week|month|quarter] [--json]",
       cmd_metrics },

@@ -1,6 +1,7 @@
 /* tick.c - `retain tick`: run the journeys from --now to --until with a
- * transport on every common channel that writes each message as one JSON
- * line, for trying journeys without a provider. */
+ * transport on every common channel (and those --channels names) that
+ * writes each message as one JSON line, for trying journeys without a
+ * provider. */
 #include "cli.h"
 
 #include <string.h>
@@ -47,6 +48,39 @@ static int send_line(const retain_message *m, retain_send_result *r, void *userd
     return RETAIN_SEND_SENT;
 }
 
+/* The line-writing transport on `channel`. */
+static int line_transport(retain_engine *e, const char *channel, FILE *f)
+{
+    retain_transport t = RETAIN_TRANSPORT_INIT;
+    t.channel = channel;
+    t.send = send_line;
+    t.userdata = f;
+    return retain_transport_register(e, &t);
+}
+
+/* The common channels, then each of the comma-separated `extra`. */
+static int register_all(retain_engine *e, const char *extra, FILE *f)
+{
+    int rc = RETAIN_OK;
+    for (size_t i = 0; !rc && i < sizeof channels / sizeof channels[0]; i++)
+        rc = line_transport(e, channels[i], f);
+    while (!rc && extra && *extra) {
+        char name[80];
+        size_t n = strcspn(extra, ",");
+        if (n == 0 || n >= sizeof name) {
+            fprintf(stderr, "retain: --channels needs names of 1 to 64 characters, "
+                            "separated by commas\n");
+            return RETAIN_EINVAL;
+        }
+        memcpy(name, extra, n);
+        name[n] = '\0';
+        if ((rc = line_transport(e, name, f)))
+            fprintf(stderr, "retain: --channels: %s\n", retain_errmsg(e));
+        extra += n + (extra[n] == ',');
+    }
+    return rc;
+}
+
 static void add(retain_tick_stats *sum, const retain_tick_stats *t)
 {
     sum->steps += t->steps;
@@ -65,6 +99,7 @@ int cmd_tick(int argc, char **argv)
     const char *until_s = cli_option(&argc, argv, "--until");
     const char *step_s = cli_option(&argc, argv, "--step");
     const char *out_s = cli_option(&argc, argv, "--out");
+    const char *channels_s = cli_option(&argc, argv, "--channels");
     int64_t now, until, step = 3600000;
     if (!cli_need_now(&argc, argv, &now))
         return CLI_USAGE;
@@ -79,7 +114,8 @@ int cmd_tick(int argc, char **argv)
         return CLI_USAGE;
     }
     if (argc != 2) {
-        fprintf(stderr, "usage: retain tick DB --now T [--until T] [--step 1h] [--out FILE]\n");
+        fprintf(stderr, "usage: retain tick DB --now T [--until T] [--step 1h] [--out FILE]"
+                        " [--channels a,b]\n");
         return CLI_USAGE;
     }
     FILE *f = out_s ? fopen(out_s, "w") : stdout;
@@ -88,14 +124,8 @@ int cmd_tick(int argc, char **argv)
         return CLI_FAIL;
     }
     retain_engine *e = cli_open(argv[1], false);
-    int rc = e ? RETAIN_OK : RETAIN_EINVAL;
-    for (size_t i = 0; e && !rc && i < sizeof channels / sizeof channels[0]; i++) {
-        retain_transport t = RETAIN_TRANSPORT_INIT;
-        t.channel = channels[i];
-        t.send = send_line;
-        t.userdata = f;
-        rc = retain_transport_register(e, &t);
-    }
+    int rc = e ? register_all(e, channels_s, f) : RETAIN_EINVAL;
+    bool bad_channels = e && rc;
     retain_tick_stats sum;
     memset(&sum, 0, sizeof sum);
     int ticks = 0;
@@ -108,6 +138,12 @@ int cmd_tick(int argc, char **argv)
         }
         if (t > until - step)
             break;
+    }
+    if (bad_channels) {
+        retain_engine_close(e);
+        if (out_s)
+            fclose(f);
+        return CLI_USAGE;
     }
     if (e && rc)
         fprintf(stderr, "retain: %s\n", retain_errmsg(e));
