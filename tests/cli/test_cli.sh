@@ -97,6 +97,31 @@ contains "sent on line" "$tmp/err" "2 sent"
 contains "line message" "$tmp/chan.jsonl" '"channel":"line"'
 lines "two line messages" "$tmp/chan.jsonl" 2
 
+# consents from a CSV: a marketing journey sends only to customers whose
+# grant was imported (o1's offer is past its staleness either way); bad
+# rows are reported by line, --strict keeps nothing.
+printf 'journey: promo\ntrigger: { event: order.placed }\nsteps:\n  - id: offer\n    send: { channel: webhook, template: promo, category: marketing }\n' > "$tmp/promo.yaml"
+for db in promo nopromo; do
+    check "init $db" 0 "$retain" init "$tmp/$db.db"
+    check "load $db" 0 "$retain" load "$tmp/$db.db" "$tmp/promo.yaml" --now 2026-01-01
+    check "import $db orders" 0 "$retain" import "$tmp/$db.db" "$tmp/orders.csv"
+done
+printf 'customer,channel,category,status,at,source\nc1,webhook,marketing,granted,2026-01-01,checkout\nc1,sms,marketing,maybe,2026-01-01,\nnobody,webhook,marketing,granted,2026-01-01,\nc1,webhook,feedback,revoked,2026-01-01 10:00:00,\n' > "$tmp/consents.csv"
+check "consents strict" 1 "$retain" consents "$tmp/promo.db" "$tmp/consents.csv" --strict
+contains "strict keeps nothing" "$tmp/err" "nothing recorded (--strict)"
+check "consents" 0 "$retain" consents "$tmp/promo.db" "$tmp/consents.csv" --source migration
+contains "bad status by line" "$tmp/err" "consents.csv:3: status must be granted or revoked"
+contains "unknown customer by line" "$tmp/err" "consents.csv:4:"
+contains "consents counted" "$tmp/out" "recorded 2 consent statements"
+printf 'customer,channel,status\nc1,webhook,granted\n' > "$tmp/badhdr.csv"
+check "consents bad header" 1 "$retain" consents "$tmp/promo.db" "$tmp/badhdr.csv"
+contains "header named" "$tmp/err" "badhdr.csv:1:"
+check "consents usage" 2 "$retain" consents "$tmp/promo.db"
+check "tick with consent" 0 "$retain" tick "$tmp/promo.db" --now 2026-02-03
+contains "granted: sent" "$tmp/err" "1 queued, 1 sent"
+check "tick without consent" 0 "$retain" tick "$tmp/nopromo.db" --now 2026-02-03
+contains "no grant: none sent" "$tmp/err" "0 queued, 0 sent"
+
 # import with an e-mail column: the address reaches the message payload;
 # a bad address fails only its row.
 printf 'journey: mail\ntrigger: { event: order.placed }\nsteps:\n  - id: confirm\n    send: { channel: email, template: order_confirmation, category: transactional }\n' > "$tmp/mail.yaml"

@@ -55,6 +55,7 @@ int cli_import_rows(retain_engine *e, FILE *f, const char *fname, const cli_impo
 
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_consents(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_next(int argc, char **argv);

@@ -2,7 +2,8 @@
  * import.c - `retain import`: orders from a CSV file with a header (columns
  * mapped by name) or from the CDNOW transaction format. Bad rows are
  * reported with their line numbers; the good ones are imported in one
- * transaction, or none of them with --strict.
+ * transaction, or none of them with --strict. `retain consents`: consent
+ * statements from a CSV file, the same way.
  */
 #include "cli.h"
 
@@ -327,6 +328,100 @@ int cmd_import(int argc, char **argv)
         printf("imported %ld orders from %s (%ld bad rows skipped)\n", good, argv[2], bad);
     else
         fprintf(stderr, "retain: nothing imported%s\n", o.strict && bad ? " (--strict)" : "");
+    retain_engine_close(e);
+    return rc == RETAIN_OK ? CLI_OK : CLI_FAIL;
+}
+
+/* ---- retain consents: consent statements from a CSV file ----------------- */
+
+/* One consent row; NULL when good, else why not. */
+static const char *consent_row(retain_engine *e, char **f, int n, const int *col,
+                               const char *def_source)
+{
+    for (int k = 0; k < 5; k++)
+        if (col[k] >= n)
+            return "too few fields";
+    retain_consent_state state;
+    const char *s = f[col[3]];
+    if (!strcmp(s, "granted"))
+        state = RETAIN_CONSENT_GRANTED;
+    else if (!strcmp(s, "revoked"))
+        state = RETAIN_CONSENT_REVOKED;
+    else
+        return "status must be granted or revoked";
+    int64_t at;
+    if (!parse_date(f[col[4]], &at))
+        return "bad date";
+    const char *source = col[5] >= 0 && col[5] < n && f[col[5]][0] ? f[col[5]] : def_source;
+    if (retain_consent_set(e, f[col[0]], f[col[1]], f[col[2]], state, at, source) != RETAIN_OK)
+        return retain_errmsg(e);
+    return NULL;
+}
+
+int cmd_consents(int argc, char **argv)
+{
+    bool strict = cli_flag(&argc, argv, "--strict");
+    const char *def_source = cli_option(&argc, argv, "--source");
+    if (argc != 3) {
+        fprintf(stderr, "usage: retain consents DB FILE [--source S] [--strict]\n");
+        return CLI_USAGE;
+    }
+    FILE *f = fopen(argv[2], "rb");
+    if (!f) {
+        fprintf(stderr, "retain: cannot open %s\n", argv[2]);
+        return CLI_FAIL;
+    }
+    retain_engine *e = cli_open(argv[1], false);
+    if (!e) {
+        fclose(f);
+        return CLI_FAIL;
+    }
+    static const char *const names[] = { "customer", "channel", "category", "status", "at",
+                                         "source" };
+    char line[8192];
+    char *fields[MAX_FIELDS];
+    int col[6];
+    long lineno = 0, good = 0, bad = 0;
+    int rc = retain_begin(e);
+    while (rc == RETAIN_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        if (line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        int n = split_csv(line, fields, MAX_FIELDS);
+        if (lineno == 1) {
+            for (int k = 0; k < 6; k++)
+                col[k] = n > 0 ? column(fields, n, names[k]) : -1;
+            if (col[0] < 0 || col[1] < 0 || col[2] < 0 || col[3] < 0 || col[4] < 0) {
+                fprintf(stderr, "%s:1: the header must name customer, channel, category, "
+                                "status and at columns (source is optional)\n", argv[2]);
+                rc = RETAIN_EINVAL;
+            }
+            continue;
+        }
+        const char *why = n < 0 ? "malformed line" : consent_row(e, fields, n, col, def_source);
+        if (why) {
+            bad++;
+            fprintf(stderr, "%s:%ld: %s\n", argv[2], lineno, why);
+            if (strict)
+                rc = RETAIN_EINVAL;
+        } else {
+            good++;
+        }
+    }
+    fclose(f);
+    if (rc == RETAIN_OK && lineno == 0) {
+        fprintf(stderr, "%s: empty file (a header line is needed)\n", argv[2]);
+        rc = RETAIN_EINVAL;
+    }
+    if (rc == RETAIN_OK)
+        rc = retain_commit(e);
+    else
+        retain_rollback(e);
+    if (rc == RETAIN_OK)
+        printf("recorded %ld consent statements from %s (%ld bad rows skipped)\n", good, argv[2],
+               bad);
+    else
+        fprintf(stderr, "retain: nothing recorded%s\n", strict && bad ? " (--strict)" : "");
     retain_engine_close(e);
     return rc == RETAIN_OK ? CLI_OK : CLI_FAIL;
 }

@@ -12,6 +12,9 @@ static const cli_cmd commands[] = {
       "retain import DB FILE [--format cdnow|csv] [--map customer=COL,order=COL,date=COL,"
       "total=COL,currency=COL,channel=COL,email=COL] [--currency USD] [--strict]",
       cmd_import },
+    { "consents", "record consent statements from a CSV file (customer, channel, category, "
+                  "status granted|revoked, at[, source])",
+      "retain consents DB FILE [--source S] [--strict]", cmd_consents },
     { "lint", "check journey files", "retain lint FILE.yaml...", cmd_lint },
     { "load", "install journey files into a database", "retain load DB FILE.yaml... [--now T]",
       cmd_load },
