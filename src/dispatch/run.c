@@ -116,12 +116,10 @@ static int claim(retain_engine *e, const rt_transport_slot *slot, int64_t now, c
     *n = *seen = 0;
     /* A read first: with nothing due there is no write transaction (an
      * idle tick takes no write lock). */
-    int rc = ob_due(e, slot->channel, now, rows, 1, seen);
-    if (*seen)
-        rt_free(&e->alloc, rows[0].payload);
-    if (rc || *seen == 0)
+    bool any = false;
+    int rc = ob_due_any(e, slot->channel, now, &any);
+    if (rc || !any)
         return rc;
-    *seen = 0;
     if ((rc = rt_tx_begin(e)))
         return rc;
     /* The configuration cannot change under this transaction. */

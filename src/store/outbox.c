@@ -192,6 +192,25 @@ int ob_due(retain_engine *e, const char *channel, int64_t now, ob_row *out, int 
     return rc;
 }
 
+int ob_due_any(retain_engine *e, const char *channel, int64_t now, bool *any)
+{
+    static const char sql[] =
+        "SELECT EXISTS(SELECT 1 FROM outbox WHERE channel=?1 AND state IN ('queued','sending')"
+        " AND not_before<=?2)";
+    *any = false;
+    rt_st *st;
+    int rc = rt_stmt(e, sql, &st);
+    if (rc)
+        return rc;
+    rt_bind_textn(st, 1, channel, -1, SQLITE_STATIC);
+    rt_bind_int64(st, 2, now);
+    int src = rt_sqlstep(st);
+    if (src == SQLITE_ROW)
+        *any = rt_column_int(st, 0) != 0;
+    rt_reset(st);
+    return src == SQLITE_ROW ? RETAIN_OK : rt_sqlerr(e, src, "looking for due messages");
+}
+
 int ob_claim(retain_engine *e, int64_t id, int attempts, int64_t lease_until,
              const char *recipient, int64_t now)
 {
@@ -758,23 +777,23 @@ int ob_history_json(retain_engine *e, int64_t id, rt_buf *b)
     return b->failed ? rt_nomem(e) : RETAIN_OK;
 }
 
-/* ,"name":value for each column from `first` on that is not NULL. */
-static void put_present(rt_buf *b, rt_st *st, int first, const char *const *names)
+/* ,"name":value for each column that is not NULL. */
+static void put_present(rt_buf *b, rt_st *st, const char *const *names)
 {
     for (int i = 0; names[i]; i++) {
-        if (rt_column_type(st, first + i) == SQLITE_NULL)
+        if (rt_column_type(st, i) == SQLITE_NULL)
             continue;
         rt_buf_append(b, ",\"", 2);
         rt_buf_puts(b, names[i]);
         rt_buf_append(b, "\":", 2);
-        put_col(b, st, first + i, false);
+        put_col(b, st, i, false);
     }
 }
 
-/* Row `id` of `sql` (one parameter) as `head` and its columns from
- * `first` on, named by `names`; the object is left open. */
+/* Row `id` of `sql` (one parameter) as `head` and its columns, named by
+ * `names`; the object is left open. */
 static int explain_row(retain_engine *e, const char *sql, int64_t id, const char *head,
-                       int first, const char *const *names, const char *doing, rt_buf *b)
+                       const char *const *names, const char *doing, rt_buf *b)
 {
     rt_st *st;
     int rc = rt_stmt(e, sql, &st);
@@ -784,7 +803,7 @@ static int explain_row(retain_engine *e, const char *sql, int64_t id, const char
     int src = rt_sqlstep(st);
     if (src == SQLITE_ROW) {
         rt_buf_puts(b, head);
-        put_present(b, st, first, names);
+        put_present(b, st, names);
     }
     rt_reset(st);
     if (src != SQLITE_ROW)
@@ -795,14 +814,14 @@ static int explain_row(retain_engine *e, const char *sql, int64_t id, const char
 static int explain_message(retain_engine *e, int64_t id, rt_buf *b)
 {
     static const char sql[] =
-        "SELECT id, idem_key, journey, step, channel, category, template, state, not_before,"
+        "SELECT idem_key, journey, step, channel, category, template, state, not_before,"
         " sent_at, attempts, delivery, last_reason FROM outbox WHERE id=?1";
     static const char *const names[] = { "key", "journey", "step", "channel", "category",
                                          "template", "state", "not_before", "sent_at",
                                          "attempts", "delivery", "last_reason", NULL };
     char head[40];
     rt_format(head, sizeof head, "{\"message_id\":%lld", (long long)id);
-    int rc = explain_row(e, sql, id, head, 1, names, "explaining a message", b);
+    int rc = explain_row(e, sql, id, head, names, "explaining a message", b);
     if (rc)
         return rc;
     rt_buf_puts(b, ",\"history\":");
@@ -819,8 +838,8 @@ static int explain_decision(retain_engine *e, int64_t id, rt_buf *b)
         " FROM delivery_decision WHERE id=?1";
     static const char *const names[] = { "key", "step", "channel", "state", "at",
                                          "stage", "until", "rule", "reason", NULL };
-    int rc = explain_row(e, sql, id, "{\"message_id\":null", 0, names,
-                         "explaining a decision", b);
+    int rc = explain_row(e, sql, id, "{\"message_id\":null", names, "explaining a decision",
+                         b);
     if (rc == RETAIN_OK)
         rt_buf_putc(b, '}');
     return rc;

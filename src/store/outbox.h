@@ -64,6 +64,8 @@ int ob_get(retain_engine *e, int64_t id, bool want_payload, ob_row *out, bool *f
 /* Up to `cap` rows of `channel` due at `now` (queued, or sending with the
  * lease run out), oldest first, payloads included. */
 int ob_due(retain_engine *e, const char *channel, int64_t now, ob_row *out, int cap, int *n);
+/* Is any message of `channel` due at `now`? (What ob_due would find.) */
+int ob_due_any(retain_engine *e, const char *channel, int64_t now, bool *any);
 
 /* State changes; each also sets updated_at = now. */
 int ob_claim(retain_engine *e, int64_t id, int attempts, int64_t lease_until,

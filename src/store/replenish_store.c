@@ -79,16 +79,10 @@ static int take_order(retain_engine *e, int64_t okey,
 int ds_replenish_todo_any(retain_engine *e, bool *any)
 {
     static const char sql[] = "SELECT EXISTS(SELECT 1 FROM replenish_todo)";
-    *any = false;
-    rt_st *st;
-    int rc = rt_stmt(e, sql, &st);
-    if (rc)
-        return rc;
-    int src = rt_sqlstep(st);
-    if (src == SQLITE_ROW)
-        *any = rt_column_int(st, 0) != 0;
-    rt_reset(st);
-    return src == SQLITE_ROW ? RETAIN_OK : rt_sqlerr(e, src, "reading the replenishment queue");
+    int64_t n = 0;
+    int rc = rt_query_int64(e, sql, &n, "reading the replenishment queue");
+    *any = n != 0;
+    return rc;
 }
 
 int ds_replenish_intake(retain_engine *e, int cap,
