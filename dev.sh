@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(meson ninja-build pkg-config gcc g++ libsqlite3-dev libyaml-dev libpcre2-dev doxygen
           tzdata python3 python3-dev python3-pytest python3-numpy python3-scipy
-          python3-mesonpy chromium)
+          python3-mesonpy chromium libpq-dev postgresql)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

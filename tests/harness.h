@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
+
 static int t_passed, t_failed;
 
 #define T_FAIL(...)                                                   \

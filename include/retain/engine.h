@@ -80,7 +80,10 @@ typedef struct retain_options {
 /**
  * Open (creating if needed) the database at `path`, or ":memory:".
  * A file is put in WAL mode with foreign keys on; its schema is created or
- * migrated in one transaction. A database written by a newer libretain is
+ * migrated in one transaction. A `path` that is a libpq connection string
+ * or URI ("postgresql://...", "host=... dbname=...") opens a PostgreSQL
+ * store instead, with the same schema and the same behaviour (see
+ * docs/operations.md; RETAIN_EUNSUPPORTED in a build without libpq). A database written by a newer libretain is
  * refused with RETAIN_EUNSUPPORTED and left untouched.
  * `opts` may be NULL for the defaults. On failure *out is NULL; when
  * `errmsg_out` is not NULL, the reason is copied into it (at most

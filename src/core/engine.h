@@ -44,6 +44,7 @@ struct retain_engine {
     sqlite3 *db;
     sqlite3 *reader;     /* iterators' read-only connection, opened on first use (src/store) */
     struct rt_pg *pg;    /* the PostgreSQL connection, when the store is there (src/store/pg) */
+    sqlite3 *scratch;    /* with PostgreSQL: an in-memory SQLite for pure JSON functions */
     rt_stmt_cache *stmts;
     struct rt_tz_cache *tz;  /* zones loaded so far (src/tz) */
     struct rt_dispatch_state *dispatch; /* transports, policy profiles (src/dispatch) */

@@ -5,6 +5,7 @@
  * self-contained database file (no WAL beside it) that opens as it is. */
 #include "store.h"
 #include "core/check.h"
+#include "pg/pg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,8 @@ int retain_engine_backup(retain_engine *e, const char *dest_path)
     if (stat(dest_path, &sb) == 0)
         return rt_error(e, RETAIN_ECONFLICT, "\"%s\" exists; a backup never overwrites a file",
                         dest_path);
+    if (e->pg)
+        return rt_pg_backup(e, dest_path);
     rt_st *st;
     if ((rc = rt_prepare(e, "VACUUM INTO ?1", &st, "preparing the backup")))
         return rc;

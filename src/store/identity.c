@@ -157,7 +157,7 @@ static int merge_profile(retain_engine *e, int64_t from, int64_t into, int64_t n
     static const char email_sql[] = "SELECT email FROM customer WHERE id=?";
     static const char sql[] =
         "UPDATE customer SET"
-        " email=CASE WHEN ?4 THEN f.email ELSE customer.email END,"
+        " email=CASE WHEN ?4<>0 THEN f.email ELSE customer.email END,"
         " phone=coalesce(customer.phone,f.phone), name=coalesce(customer.name,f.name),"
         " timezone=coalesce(customer.timezone,f.timezone),"
         " locale=coalesce(customer.locale,f.locale),"
@@ -242,7 +242,7 @@ static int record_merge(retain_engine *e, int64_t into, const char *from_id, con
     rt_reset(st);
     if (src != SQLITE_DONE)
         return rt_sqlerr(e, src, "recording the merged id");
-    if ((rc = rt_stmt(e, props_sql, &st)))
+    if ((rc = rt_stmt_local(e, props_sql, &st)))
         return rc;
     rt_bind_textn(st, 1, from_id, -1, SQLITE_STATIC);
     rt_bind_textn(st, 2, reason, -1, SQLITE_STATIC);

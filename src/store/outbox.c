@@ -634,7 +634,7 @@ int ob_payload_build(retain_engine *e, const ob_payload_in *in, char **out)
     }
     /* What the journey adds (a coupon, recommendations) is merged as an
      * RFC 7396 patch. */
-    if ((rc = rt_stmt(e, patch_sql, &st)) == RETAIN_OK) {
+    if ((rc = rt_stmt_local(e, patch_sql, &st)) == RETAIN_OK) {
         rt_bind_textn(st, 1, base, -1, SQLITE_STATIC);
         rt_bind_textn(st, 2, in->extra_json, -1, SQLITE_STATIC);
         rc = text_result(e, st, out, "merging a message payload");
@@ -651,7 +651,7 @@ int ob_payload_readdress(retain_engine *e, const char *payload, const char *chan
         " THEN json_set(?1,'$.unsubscribe.channel',?2,'$.unsubscribe.message_key',?3)"
         " ELSE json(?1) END";
     rt_st *st;
-    int rc = rt_stmt(e, sql, &st);
+    int rc = rt_stmt_local(e, sql, &st);
     if (rc)
         return rc;
     rt_bind_textn(st, 1, payload, -1, SQLITE_STATIC);
@@ -664,7 +664,7 @@ int ob_json_walk(retain_engine *e, const char *json, ob_json_fn fn, void *ctx)
 {
     static const char sql[] = "SELECT fullkey, key, type, atom FROM json_tree(?1)";
     rt_st *st;
-    int rc = rt_stmt(e, sql, &st);
+    int rc = rt_stmt_local(e, sql, &st);
     if (rc)
         return rc;
     rt_bind_textn(st, 1, json, -1, SQLITE_STATIC);
@@ -691,7 +691,7 @@ int ob_json_remove(retain_engine *e, const char *json, char *const *paths, int n
         return rt_nomem(e);
     for (int i = 0; i < n; i++) {
         rt_st *st;
-        int rc = rt_stmt(e, sql, &st);
+        int rc = rt_stmt_local(e, sql, &st);
         char *next = NULL;
         if (rc == RETAIN_OK) {
             rt_bind_textn(st, 1, cur, -1, SQLITE_STATIC);
@@ -713,8 +713,9 @@ int ob_json_remove(retain_engine *e, const char *json, char *const *paths, int n
  * attempts and later decisions, receipts; ties keep that order. */
 static const char history_sql[] =
     "SELECT at, kind, n, what, until, rule, reason, provider FROM ("
-    " SELECT created_at AS at, 0 AS ord, 0 AS seq, 'queued' AS kind, NULL AS n, NULL AS what,"
-    "  due_at AS until, NULL AS rule, NULL AS reason, NULL AS provider FROM outbox WHERE id=?1"
+    " SELECT created_at AS at, 0 AS ord, 0 AS seq, 'queued' AS kind, CAST(NULL AS INTEGER) AS n,"
+    "  CAST(NULL AS TEXT) AS what, due_at AS until, CAST(NULL AS TEXT) AS rule,"
+    "  CAST(NULL AS TEXT) AS reason, CAST(NULL AS TEXT) AS provider FROM outbox WHERE id=?1"
     " UNION ALL SELECT at, CASE stage WHEN 'enqueue' THEN 1 ELSE 3 END, id, decision, NULL,"
     "  stage, until, rule, reason, NULL FROM delivery_decision WHERE message=?1"
     " UNION ALL SELECT at, 2, attempt, 'attempt', attempt, outcome, retry_at, NULL, reason,"
@@ -1014,8 +1015,8 @@ int retain_outbox_iter_open(retain_outbox_iter **out, retain_engine *e,
         "WHERE (?1=0 OR (?1 & CASE o.state WHEN 'queued' THEN 1 WHEN 'sending' THEN 2"
         "  WHEN 'sent' THEN 4 WHEN 'dead' THEN 8 WHEN 'skipped' THEN 16 ELSE 32 END)<>0)"
         " AND (?2 IS NULL OR o.customer=?2) AND (?3 IS NULL OR o.updated_at>=?3)"
-        " ORDER BY CASE WHEN ?4 THEN o.not_before ELSE -o.updated_at END,"
-        "  CASE WHEN ?4 THEN o.id ELSE -o.id END LIMIT ?5";
+        " ORDER BY CASE WHEN ?4<>0 THEN o.not_before ELSE -o.updated_at END,"
+        "  CASE WHEN ?4<>0 THEN o.id ELSE -o.id END LIMIT ?5";
     RT_ENGINE_GUARD(e);
     int rc;
     if ((rc = rt_check_ptr(e, "out", out)))
@@ -1055,7 +1056,7 @@ int retain_outbox_iter_open(retain_outbox_iter **out, retain_engine *e,
     if (q->since != RETAIN_TIME_NONE)
         rt_bind_int64(it->st, 3, q->since);
     rt_bind_int(it->st, 4, pending_only);
-    rt_bind_int64(it->st, 5, q->limit ? (int64_t)q->limit : -1);
+    rt_bind_int64(it->st, 5, q->limit ? (int64_t)q->limit : INT64_MAX); /* no limit */
     *out = it;
     return RETAIN_OK;
 }

@@ -187,7 +187,7 @@ int ob_order_messages(retain_engine *e, int64_t order_key, int64_t exclude, bool
     static const char sql[] =
         "SELECT id, category, template FROM outbox WHERE order_id=?1 AND id<>?2"
         " AND customer=(SELECT customer FROM orders WHERE id=?1)"
-        " AND (state IN ('sending','sent') OR (?3 AND state='queued')) ORDER BY id";
+        " AND (state IN ('sending','sent') OR (?3<>0 AND state='queued')) ORDER BY id";
     *n = 0;
     rt_st *st;
     int rc = rt_stmt(e, sql, &st);

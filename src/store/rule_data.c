@@ -20,7 +20,7 @@ int rd_load_customer(retain_engine *e, int64_t key, const char *revenue_currency
     static const char sql[] =
         "SELECT ext_id, coalesce(email,''), coalesce(phone,''), coalesce(timezone,''),"
         " coalesce(locale,''), orders_count, first_order_at, last_order_at, p_alive, clv,"
-        " clv_currency, CASE WHEN ?2 THEN attrs END"
+        " clv_currency, CASE WHEN ?2<>0 THEN attrs END"
         " FROM customer WHERE id=?1";
     /* In currency order; picked in C below (ORDER BY currency=?, amount in
      * SQL sorted in a temporary b-tree for every rule evaluation). */
@@ -209,7 +209,7 @@ int rd_json_key(retain_engine *e, const char *json, const char *key, size_t key_
         " json_extract(?1, '$.\"' || replace(?2, '\"', '\\\"') || '\"')";
     memset(o, 0, sizeof *o);
     rt_st *st;
-    int rc = rt_stmt(e, sql, &st);
+    int rc = rt_stmt_local(e, sql, &st);
     if (rc)
         return rc;
     rt_bind_textn(st, 1, json, -1, SQLITE_STATIC);

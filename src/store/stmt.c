@@ -24,25 +24,26 @@ static void free_wrapper(retain_engine *e, bool pg, rt_st *st)
         sqlite3_free(st);
 }
 
-/* Prepare on the connection `db` (SQLite) or the engine's PostgreSQL
- * connection. */
+/* Prepare on the SQLite connection `db`, or, when db is NULL, on the
+ * engine's PostgreSQL connection. */
 static int prepare_on(retain_engine *e, sqlite3 *db, const char *sql, unsigned int flags,
                       rt_st **out)
 {
+    bool pg = !db && e->pg;
     /* The wrapper lives where its statement does: in SQLite's memory for
      * an SQLite statement, so that its heap accounting is unchanged. */
-    rt_st *st = e->pg ? rt_calloc(&e->alloc, 1, sizeof *st) : sqlite3_malloc(sizeof *st);
+    rt_st *st = pg ? rt_calloc(&e->alloc, 1, sizeof *st) : sqlite3_malloc(sizeof *st);
     if (!st)
         return SQLITE_NOMEM;
     st->lite = NULL;
     st->pg = NULL;
     int src;
-    if (e->pg)
+    if (pg)
         src = rt_pg_prepare(e, sql, &st->pg);
     else
         src = sqlite3_prepare_v3(db, sql, -1, flags, &st->lite, NULL);
     if (src != SQLITE_OK) {
-        free_wrapper(e, e->pg != NULL, st);
+        free_wrapper(e, pg, st);
         return src;
     }
     *out = st;
@@ -66,6 +67,14 @@ int rt_prepare(retain_engine *e, const char *sql, rt_st **out, const char *doing
     *out = NULL;
     int src = prepare_on(e, e->db, sql, 0, out);
     return src == SQLITE_OK ? RETAIN_OK : rt_sqlerr(e, src, doing);
+}
+
+/* An error of a connection other than the engine's own. */
+static int local_err(retain_engine *e, sqlite3 *db, int src, const char *doing)
+{
+    char msg[256];
+    rt_copy(msg, sizeof msg, sqlite3_errmsg(db));
+    return rt_error(e, src == SQLITE_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO, "%s: %s", doing, msg);
 }
 
 static size_t slot_of(const char *key, size_t cap)
@@ -105,7 +114,7 @@ static int cache_grow(retain_engine *e)
     return RETAIN_OK;
 }
 
-int rt_stmt(retain_engine *e, const char *sql, rt_st **out)
+static int cached(retain_engine *e, sqlite3 *db, const char *sql, rt_st **out)
 {
     rt_stmt_cache *c = e->stmts;
     if (!c) {
@@ -133,9 +142,10 @@ int rt_stmt(retain_engine *e, const char *sql, rt_st **out)
             return rc;
     }
     rt_st *st = NULL;
-    int rc = prepare_on(e, e->db, sql, SQLITE_PREPARE_PERSISTENT, &st);
+    int rc = prepare_on(e, db, sql, SQLITE_PREPARE_PERSISTENT, &st);
     if (rc != SQLITE_OK)
-        return rt_sqlerr(e, rc, "preparing a statement");
+        return db && db != e->db ? local_err(e, db, rc, "preparing a statement")
+                                 : rt_sqlerr(e, rc, "preparing a statement");
     size_t i = slot_of(sql, c->cap);
     while (c->keys[i])
         i = (i + 1) & (c->cap - 1);
@@ -144,6 +154,28 @@ int rt_stmt(retain_engine *e, const char *sql, rt_st **out)
     c->used++;
     *out = st;
     return RETAIN_OK;
+}
+
+int rt_stmt(retain_engine *e, const char *sql, rt_st **out)
+{
+    return cached(e, e->db, sql, out);
+}
+
+int rt_stmt_local(retain_engine *e, const char *sql, rt_st **out)
+{
+    if (!e->pg)
+        return cached(e, e->db, sql, out);
+    if (!e->scratch) {
+        int src = sqlite3_open_v2(":memory:", &e->scratch,
+                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+        if (src != SQLITE_OK) {
+            sqlite3_close(e->scratch);
+            e->scratch = NULL;
+            return rt_error(e, src == SQLITE_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO,
+                            "opening an in-memory SQLite for JSON: %s", sqlite3_errstr(src));
+        }
+    }
+    return cached(e, e->scratch, sql, out);
 }
 
 /* An iterator's statement holds its read snapshot until it is done. On the
@@ -189,12 +221,8 @@ int rt_iter_prepare(retain_engine *e, const char *sql, rt_st **out, const char *
         src = prepare_on(e, db, sql, 0, out);
     if (src == SQLITE_OK)
         return RETAIN_OK;
-    if (db && db != e->db) {
-        char msg[256];
-        rt_copy(msg, sizeof msg, sqlite3_errmsg(db));
-        return rt_error(e, src == SQLITE_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO, "%s: %s", doing,
-                        msg);
-    }
+    if (db && db != e->db)
+        return local_err(e, db, src, doing);
     return db || e->pg ? rt_sqlerr(e, src, doing)
               : rt_error(e, src == SQLITE_NOMEM ? RETAIN_ENOMEM : RETAIN_EIO,
                          "%s: cannot open a reading connection: %s", doing, sqlite3_errstr(src));
@@ -219,6 +247,8 @@ void rt_store_close(retain_engine *e)
         sqlite3_close_v2(e->db);
         e->db = NULL;
     }
+    sqlite3_close_v2(e->scratch);
+    e->scratch = NULL;
     rt_pg_close(e);
 }
 

@@ -18,6 +18,10 @@ void rt_store_close(retain_engine *e);
  * keyed by the address of `sql`, so pass a string literal or a static array.
  * The statement comes back reset with its bindings cleared. */
 int rt_stmt(retain_engine *e, const char *sql, rt_st **out);
+/* A cached statement that reads no table (SQLite's JSON functions over bound
+ * values): on an in-memory SQLite when the store is PostgreSQL, so that
+ * JSON comes out the same from both backends. */
+int rt_stmt_local(retain_engine *e, const char *sql, rt_st **out);
 
 /* Run the cached `sql` (no parameters): *out is the first column of its
  * first row, or 0 when there is no row. */

@@ -133,7 +133,7 @@ int retain_agent_list(char **json_out, retain_engine *e)
 {
     static const char sql[] =
         "SELECT coalesce(json_group_array(json_object('id',a.ext_id,'name',a.name,"
-        " 'skills',a.skills,'active',json(CASE WHEN a.active THEN 'true' ELSE 'false' END),"
+        " 'skills',a.skills,'active',json(CASE WHEN a.active<>0 THEN 'true' ELSE 'false' END),"
         " 'held',(SELECT count(*) FROM task t WHERE t.agent=a.id AND t.state='assigned'),"
         " 'kinds',(SELECT coalesce(json_group_object(kind,json_object('completed',n,"
         "   'converted',c)),'{}') FROM (SELECT kind, count(*) AS n, sum(converted) AS c"
@@ -210,7 +210,7 @@ static int eligible(retain_engine *e, const char *kind, int64_t now, int max_ope
         " (SELECT count(*) FROM task t WHERE t.agent=a.id AND t.kind=?1 AND t.state='done'),"
         " (SELECT coalesce(sum(t.converted),0) FROM task t WHERE t.agent=a.id AND t.kind=?1"
         "   AND t.state='done')"
-        " FROM agent a WHERE a.active AND (a.skills='*' OR instr(a.skills,','||?1||',')>0)"
+        " FROM agent a WHERE a.active<>0 AND (a.skills='*' OR instr(a.skills,','||?1||',')>0)"
         " ORDER BY a.id";
     rt_st *st;
     int rc = rt_stmt(e, sql, &st);
@@ -470,7 +470,7 @@ static int set_state(retain_engine *e, int64_t id, const char *state, int64_t ag
 {
     static const char sql[] =
         "UPDATE task SET state=?2,"
-        " agent=CASE WHEN ?3 THEN ?3 ELSE agent END,"
+        " agent=CASE WHEN ?3<>0 THEN ?3 ELSE agent END,"
         " assigned_at=CASE WHEN ?2='assigned' THEN ?6 ELSE assigned_at END,"
         " done_at=CASE WHEN ?2 IN ('done','cancelled') THEN ?6 ELSE done_at END,"
         " outcome=coalesce(?4,outcome), converted=CASE WHEN ?2='done' THEN ?5 ELSE converted END"
@@ -535,7 +535,7 @@ static int complete_tx(retain_engine *e, int64_t id, const char *outcome, int co
 {
     static const char props[] =
         "SELECT json_object('task',?1,'kind',?2,'agent',(SELECT ext_id FROM agent WHERE id=?3),"
-        " 'outcome',?4,'converted',json(CASE WHEN ?5 THEN 'true' ELSE 'false' END))";
+        " 'outcome',?4,'converted',json(CASE WHEN ?5<>0 THEN 'true' ELSE 'false' END))";
     task_row t;
     int rc = task_get(e, id, &t);
     if (rc)
@@ -602,7 +602,7 @@ int retain_task_list(char **json_out, retain_engine *e, retain_task_state state,
         " 'agent',a.ext_id,'created_at',t.created_at,'assigned_at',t.assigned_at,"
         " 'done_at',t.done_at,'outcome',t.outcome,"
         " 'converted',CASE WHEN t.converted IS NULL THEN NULL"
-        "   WHEN t.converted THEN json('true') ELSE json('false') END)),'[]')"
+        "   WHEN t.converted<>0 THEN json('true') ELSE json('false') END)),'[]')"
         " FROM (SELECT * FROM task WHERE (?1 IS NULL OR state=?1) ORDER BY created_at, id) t"
         " JOIN customer c ON c.id=t.customer LEFT JOIN orders o ON o.id=t.order_id"
         " LEFT JOIN agent a ON a.id=t.agent WHERE (?2 IS NULL OR a.ext_id=?2)";

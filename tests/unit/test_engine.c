@@ -121,11 +121,20 @@ static void test_newer_schema_refused(void)
     retain_engine *e;
     CHECK_OK(NULL, retain_engine_open(&e, path, NULL));
     retain_engine_close(e);
+    char err[256];
+    if (t_backend_pg()) {
+        CHECK_INT(t_backend_sql(path, "UPDATE retain_schema SET version=999"), 0);
+        CHECK_INT(retain_engine_open_ex(&e, path, NULL, err, sizeof err), RETAIN_EUNSUPPORTED);
+        CHECK(strstr(err, "newer") != NULL);
+        /* Untouched: opening again says the same. */
+        CHECK_INT(retain_engine_open_ex(&e, path, NULL, err, sizeof err), RETAIN_EUNSUPPORTED);
+        t_rmdb(path);
+        return;
+    }
     sqlite3 *db;
     CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
     CHECK_INT(sqlite3_exec(db, "PRAGMA user_version=999", 0, 0, 0), SQLITE_OK);
     sqlite3_close(db);
-    char err[256];
     CHECK_INT(retain_engine_open_ex(&e, path, NULL, err, sizeof err), RETAIN_EUNSUPPORTED);
     CHECK(strstr(err, "newer") != NULL);
     /* Untouched: the version is still 999. */
@@ -158,14 +167,16 @@ static void test_wal_and_persistence(void)
     c.email = "A@Example.COM";
     CHECK_OK(e, retain_customer_upsert(e, &c));
     retain_engine_close(e);
-    sqlite3 *db;
-    sqlite3_open(path, &db);
-    sqlite3_stmt *st;
-    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
-    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-    CHECK_STR((const char *)sqlite3_column_text(st, 0), "wal");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    if (!t_backend_pg()) { /* a file database is in WAL mode */
+        sqlite3 *db;
+        sqlite3_open(path, &db);
+        sqlite3_stmt *st;
+        sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+        CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+        CHECK_STR((const char *)sqlite3_column_text(st, 0), "wal");
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
     CHECK_OK(NULL, retain_engine_open(&e, path, NULL));
     retain_customer *got = NULL;
     CHECK_OK(e, retain_customer_get(&got, e, "persist"));
@@ -292,6 +303,59 @@ static void test_two_engines_one_file(void)
     t_rmdb(path);
 }
 
+/* PostgreSQL only: the server ends the engine's session (a restart, a
+ * failover, an administrator). The call fails with RETAIN_EIO and leaves
+ * nothing half-written; the next call reconnects; a host transaction that
+ * was open is reported lost. */
+static void test_connection_lost(void)
+{
+    if (!t_backend_pg())
+        return;
+    char path[512];
+    t_tmpdb(path, sizeof path, "lost");
+    retain_engine *e;
+    CHECK_OK(NULL, retain_engine_open(&e, path, NULL));
+    retain_customer c = RETAIN_CUSTOMER_INIT;
+    c.id = "before";
+    CHECK_OK(e, retain_customer_upsert(e, &c));
+    static const char kill_others[] =
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'";
+    CHECK_INT(t_backend_sql(path, kill_others), 0);
+    c.id = "during";
+    CHECK_RC(e, retain_customer_upsert(e, &c), RETAIN_EIO);
+    CHECK(strstr(retain_errmsg(e), "reconnects") != NULL);
+    c.id = "after";
+    CHECK_OK(e, retain_customer_upsert(e, &c));
+    retain_customer *got = NULL;
+    CHECK_RC(e, retain_customer_get(&got, e, "during"), RETAIN_ENOTFOUND);
+    CHECK_OK(e, retain_customer_get(&got, e, "before"));
+    retain_customer_free(got);
+
+    /* Lost inside retain_begin(): the group is gone, and the engine says so
+     * until the host rolls back. */
+    CHECK_OK(e, retain_begin(e));
+    c.id = "in-group";
+    CHECK_OK(e, retain_customer_upsert(e, &c));
+    CHECK_INT(t_backend_sql(path, kill_others), 0);
+    c.id = "in-group-2";
+    CHECK_RC(e, retain_customer_upsert(e, &c), RETAIN_EIO);
+    CHECK(retain_commit(e) != RETAIN_OK);
+    retain_rollback(e);
+    CHECK_RC(e, retain_customer_get(&got, e, "in-group"), RETAIN_ENOTFOUND);
+    retain_counts n;
+    CHECK_OK(e, retain_engine_counts(e, &n));
+    CHECK_INT(n.customers, 2);
+    retain_engine_close(e);
+
+    /* No server at all: a clear error, no engine. */
+    char err[512];
+    CHECK_INT((retain_engine_open_ex)(&e, "host=/nonexistent-retain-dir dbname=x", NULL, err,
+                                      sizeof err), RETAIN_EIO);
+    CHECK(strstr(err, "cannot connect to PostgreSQL") != NULL);
+    t_rmdb(path);
+}
+
 int main(void)
 {
     test_open_args();
@@ -301,5 +365,6 @@ int main(void)
     test_wal_and_persistence();
     test_transactions();
     test_two_engines_one_file();
+    test_connection_lost();
     return t_report("engine");
 }

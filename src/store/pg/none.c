@@ -24,6 +24,7 @@ const char *rt_pg_errmsg(retain_engine *e) { (void)e; return "no PostgreSQL supp
 int64_t rt_pg_changes(retain_engine *e) { (void)e; return 0; }
 int64_t rt_pg_last_id(retain_engine *e) { (void)e; return 0; }
 bool rt_pg_autocommit(retain_engine *e) { (void)e; return true; }
+int rt_pg_backup(retain_engine *e, const char *dest) { (void)dest; return rt_error(e, RETAIN_EINTERNAL, "no PostgreSQL support"); }
 int rt_pg_exec_script(retain_engine *e, const char *sql) { (void)e, (void)sql; return SQLITE_MISUSE; }
 int rt_pg_bind_int64(rt_pgst *st, int idx, int64_t v) { (void)st, (void)idx, (void)v; return SQLITE_MISUSE; }
 int rt_pg_bind_double(rt_pgst *st, int idx, double v) { (void)st, (void)idx, (void)v; return SQLITE_MISUSE; }

@@ -28,5 +28,7 @@ int64_t rt_pg_changes(retain_engine *e);
 int64_t rt_pg_last_id(retain_engine *e);
 bool rt_pg_autocommit(retain_engine *e);
 int rt_pg_exec_script(retain_engine *e, const char *sql);
+/* retain_engine_backup of a PostgreSQL store: an SQLite file at `dest`. */
+int rt_pg_backup(retain_engine *e, const char *dest);
 
 #endif

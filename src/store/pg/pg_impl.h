@@ -1,0 +1,65 @@
+/*
+ * pg_impl.h (internal) - the PostgreSQL driver's own structures, shared by
+ * conn.c, stmt.c, sql.c and schema.c and seen nowhere else.
+ */
+#ifndef RT_STORE_PG_IMPL_H
+#define RT_STORE_PG_IMPL_H
+
+#include "pg.h"
+#include "core/alloc.h"
+#include "core/buf.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <strings.h>
+
+/* The engine's connection. */
+struct rt_pg {
+    PGconn *conn;
+    char *conninfo;       /* to reconnect after the server went away */
+    unsigned long next_name;  /* prepared statements are named rtN */
+    unsigned long generation; /* bumped at each reconnection: prepared names are gone */
+    int64_t changes;      /* rows changed by the last INSERT, UPDATE or DELETE */
+    int64_t last_id;      /* id of the last row inserted into an identity table */
+    bool broken;          /* the connection was lost: reconnect before the next call */
+    char sqlstate[6];     /* of the last error */
+    char errmsg[512];
+};
+
+/* One statement: the rewritten SQL, its parameters as text, and the rows
+ * of its last execution (libpq reads a whole result at once). */
+struct rt_pgst {
+    retain_engine *e;
+    char *sql;            /* PostgreSQL dialect */
+    int nparams;
+    bool returns_id;      /* RETURNING id was added: keep it, report no row */
+    bool begin_write;     /* BEGIN IMMEDIATE: begin, then take the writers' lock */
+    char **values;        /* nparams text values (NULL: SQL NULL) */
+    char *types;          /* nparams: 'i' int8, 'd' float8, 't' text, 'n' null */
+    char name[24];        /* prepared name, "" when not yet prepared */
+    unsigned long generation; /* of the connection `name` was prepared on */
+    char *prepared_types; /* the type signature `name` was prepared with */
+    char *sticky;         /* nparams: the last non-NULL type of each parameter */
+    PGresult *res;        /* NULL before the first step */
+    int row, nrows, ncols;
+    char **conv;          /* per column: text converted for SQLite (bool, json), or NULL */
+};
+
+/* sql.c */
+int rt_pg_rewrite(const retain_allocator *a, const char *sql, char **out, int *nparams,
+                  bool *returns_id);
+bool rt_pg_identity_table(const char *name, int n);
+
+/* schema.c: bring the database to the current schema version. */
+int rt_pg_migrate(retain_engine *e);
+
+/* conn.c */
+/* Record the error of `res` (or of the connection when res is NULL) and
+ * return the matching SQLite result code. */
+int rt_pg_fail(retain_engine *e, const PGresult *res);
+/* Run one command without parameters; an SQLite result code. */
+int rt_pg_command(retain_engine *e, const char *sql);
+/* Reconnect when the connection was lost; an SQLite result code. */
+int rt_pg_ready(retain_engine *e);
+
+#endif
