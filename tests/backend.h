@@ -6,7 +6,8 @@
  * retain_engine_open_ex of a test names a PostgreSQL schema instead of an
  * SQLite file: ":memory:" gets a new empty schema at each open, as SQLite
  * gives a new empty database; a file path gets a schema of its own, made
- * empty again whenever the file does not exist (a marker file is created),
+ * empty again whenever the file does not exist (a marker file is created,
+ * and PATH.pglock serialises the first opens),
  * so that reopening a path finds its data and removing the file starts
  * over. Without RETAIN_TEST_PG the calls go straight to the library.
  */
@@ -15,21 +16,22 @@
 
 #include <retain.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #ifdef RETAIN_TEST_HAVE_PG
 #include <libpq-fe.h>
-#include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
-/* The connection that creates and drops schemas (one per process). */
+/* The connection that creates and drops schemas (one per thread). */
 static PGconn *t_pg_admin(void)
 {
-    static PGconn *conn;
-    static pid_t owner;
+    static _Thread_local PGconn *conn;
+    static _Thread_local pid_t owner;
     if (conn && owner == getpid())
         return conn;
     conn = PQconnectdb(getenv("RETAIN_TEST_PG"));
@@ -81,6 +83,25 @@ static inline int t_backend_sql(const char *path, const char *sql)
     return ok ? 0 : -1;
 }
 
+/* Run the query `sql` in the schema of `path`: the first row's first n
+ * columns as integers into vals; 0 on success. */
+static inline int t_backend_query(const char *path, const char *sql, int64_t *vals, int n)
+{
+    char schema[64], buf[1024];
+    t_pg_schema_name(path, schema, sizeof schema);
+    snprintf(buf, sizeof buf, "SET search_path=%s", schema);
+    PQclear(PQexec(t_pg_admin(), buf));
+    PGresult *res = PQexec(t_pg_admin(), sql);
+    int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) >= 1 && PQnfields(res) >= n;
+    for (int i = 0; ok && i < n; i++)
+        vals[i] = strtoll(PQgetvalue(res, 0, i), NULL, 10);
+    if (!ok)
+        fprintf(stderr, "backend.h: %s: %s", sql, PQresultErrorMessage(res));
+    PQclear(res);
+    PQclear(PQexec(t_pg_admin(), "SET search_path=public"));
+    return ok ? 0 : -1;
+}
+
 /* The PostgreSQL stand-in for an SQLite path, in buf. */
 static const char *t_backend_path(const char *path, char *buf, size_t size)
 {
@@ -97,12 +118,24 @@ static const char *t_backend_path(const char *path, char *buf, size_t size)
         t_pg_schema(schema, true);
     } else {
         t_pg_schema_name(path, schema, sizeof schema);
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-        if (fd < 0 && errno != EEXIST)
+        /* Processes and threads opening the same path at once: one makes
+         * the schema new, under a lock, before any of them uses it. */
+        char lock[1100];
+        snprintf(lock, sizeof lock, "%s.pglock", path);
+        int lk = open(lock, O_RDWR | O_CREAT, 0644);
+        if (lk < 0)
             return path; /* no such directory: the library says so */
+        flock(lk, LOCK_EX);
+        bool fresh = access(path, F_OK) != 0;
+        t_pg_schema(schema, fresh);
+        int fd = fresh ? open(path, O_WRONLY | O_CREAT, 0644) : -1;
         if (fd >= 0)
             close(fd);
-        t_pg_schema(schema, fd >= 0);
+        /* Gone before it is unlocked: a waiter on the old file then finds
+         * the marker there, and the directory is left as the test made it. */
+        unlink(lock);
+        flock(lk, LOCK_UN);
+        close(lk);
     }
     snprintf(buf, size, "%s options='-c search_path=%s'", base, schema);
     return buf;
@@ -117,6 +150,12 @@ static inline const char *t_backend_path(const char *path, char *buf, size_t siz
 static inline int t_backend_sql(const char *path, const char *sql)
 {
     (void)path, (void)sql;
+    return -1;
+}
+
+static inline int t_backend_query(const char *path, const char *sql, int64_t *vals, int n)
+{
+    (void)path, (void)sql, (void)vals, (void)n;
     return -1;
 }
 #endif
