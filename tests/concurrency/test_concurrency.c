@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #define MIN 60000LL
@@ -582,6 +583,138 @@ static void stale_journeys_check(void)
     rcv_rm_db(path);
 }
 
+/* ---- a worker killed mid-batch ---------------------------------------------
+ * Four processes deliver one outbox; one of them dies by SIGKILL in its
+ * transport, in the middle of a batch it claimed. Its claims run out (the
+ * lease) and the others hand those messages over again with the same key:
+ * nothing is lost, and what is received twice is at most what the dead batch
+ * had already handed over, with the same key and content. */
+#define KILL_PROCS 4
+#define KILL_MESSAGES 120
+#define KILL_BATCH 4
+
+static int kill_fd, kill_countdown;
+
+static int k_send(const retain_message *m, retain_send_result *r, void *ud)
+{
+    (void)r, (void)ud;
+    if (kill_countdown && --kill_countdown == 0)
+        raise(SIGKILL); /* the batch's earlier messages are out, unrecorded */
+    return rcv_write(kill_fd, m) ? RETAIN_EUSER : RETAIN_SEND_SENT;
+}
+
+static void kill_worker(const char *path, int id)
+{
+    char rcv[600];
+    snprintf(rcv, sizeof rcv, "%s/k%d.rcv", dir, id);
+    kill_fd = open(rcv, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    kill_countdown = id == 0 ? KILL_BATCH + 2 : 0; /* the 2nd of its 2nd batch */
+    retain_engine *e = NULL;
+    retain_options o = RETAIN_OPTIONS_INIT;
+    o.busy_timeout_ms = BUSY_TIMEOUT_MS;
+    if (kill_fd < 0 || retain_engine_open(&e, path, &o) != RETAIN_OK)
+        _exit(3);
+    retain_transport t = RETAIN_TRANSPORT_INIT;
+    t.channel = "email";
+    t.send = k_send;
+    t.batch = KILL_BATCH;
+    /* The victim's claims run out after an hour; the others' outlast the
+     * run, so that only the dead batch can be handed over twice. */
+    t.lease_ms = id == 0 ? HOUR : 30 * DAY;
+    int rc = retain_transport_register(e, &t);
+    /* One clock for all: a minute a pass, 40 passes each, so the dead
+     * worker's lease runs out while the others still deliver. */
+    for (int k = 0; rc == RETAIN_OK && k < 40; k++)
+        rc = retain_outbox_deliver(NULL, e, now_tick());
+    if (rc)
+        fprintf(stderr, "kill worker %d: %s\n", id, retain_errmsg(e));
+    retain_engine_close(e);
+    close(kill_fd);
+    _exit(rc ? 4 : 0);
+}
+
+static void kill_check(void)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/kill.db", dir);
+    retain_engine *e = NULL;
+    CHECK_INT(retain_engine_open(&e, path, NULL), RETAIN_OK);
+    rcv_list want = { 0 }, got = { 0 };
+    for (int i = 0; e && i < KILL_MESSAGES; i++) {
+        char cust[32], host[32], email[64];
+        snprintf(cust, sizeof cust, "k%d", i);
+        snprintf(host, sizeof host, "kill-note-%d", i);
+        snprintf(email, sizeof email, "k%d@conc.example", i);
+        retain_customer c = RETAIN_CUSTOMER_INIT;
+        c.id = cust;
+        c.email = email;
+        c.at = T0 - HOUR;
+        retain_message_spec m = RETAIN_MESSAGE_SPEC_INIT;
+        m.host_id = host;
+        m.customer_id = cust;
+        m.channel = "email";
+        m.category = "transactional";
+        m.template_id = "note";
+        CHECK_OK(e, retain_customer_upsert(e, &c));
+        CHECK_OK(e, retain_message_queue(NULL, e, &m, T0 - HOUR));
+        rcv_expect(&want, cust, "-", "-", "-");
+    }
+    retain_engine_close(e);
+    atomic_store(&sh->clock, 0);
+    fflush(NULL);
+    pid_t pids[KILL_PROCS];
+    for (int p = 0; p < KILL_PROCS; p++)
+        if ((pids[p] = fork()) == 0)
+            kill_worker(path, p);
+    for (int p = 0; p < KILL_PROCS; p++) {
+        int status = 0;
+        while (pids[p] > 0 && waitpid(pids[p], &status, 0) < 0 && errno == EINTR)
+            ;
+        if (p == 0)
+            CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        else
+            CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    int bad = 0;
+    for (int p = 0; p < KILL_PROCS; p++) {
+        char rcv[600];
+        snprintf(rcv, sizeof rcv, "%s/k%d.rcv", dir, p);
+        bad += rcv_read(rcv, &got);
+        unlink(rcv);
+    }
+    CHECK_INT(bad, 0);
+    rcv_verdict vd = rcv_check(&got, &want, stderr);
+    CHECK_INT(vd.lost, 0);
+    CHECK(vd.duplicates <= KILL_BATCH - 1);
+    CHECK_INT(vd.conflicting, 0);
+    CHECK_INT(vd.two_keys, 0);
+    CHECK_INT(vd.unexpected, 0);
+    CHECK_INT(vd.distinct, KILL_MESSAGES);
+    /* Every message is sent, once in the outbox's own record. */
+    CHECK_INT(retain_engine_open(&e, path, NULL), RETAIN_OK);
+    int counts[2] = { 0, 0 };
+    const unsigned states[2] = { RETAIN_OUTBOX_PENDING, RETAIN_OUTBOX_SENT };
+    for (int k = 0; e && k < 2; k++) {
+        retain_outbox_query q = RETAIN_OUTBOX_QUERY_INIT;
+        q.states = states[k];
+        retain_outbox_iter *it = NULL;
+        const retain_outbox_entry *row;
+        CHECK_OK(e, retain_outbox_iter_open(&it, e, &q));
+        while (it && retain_outbox_iter_next(it, &row) == RETAIN_ROW)
+            counts[k]++;
+        retain_outbox_iter_free(it);
+    }
+    CHECK_INT(counts[0], 0);
+    CHECK_INT(counts[1], KILL_MESSAGES);
+    retain_engine_close(e);
+    printf("concurrency: %d processes deliver %d messages, one killed mid-batch: %zu received,"
+           " %zu sent twice (the dead batch), %zu lost\n",
+           KILL_PROCS, KILL_MESSAGES, vd.received, vd.duplicates, vd.lost);
+    rcv_free(&got);
+    rcv_free(&want);
+    rcv_rm_db(path);
+}
+
 int main(void)
 {
     const char *v = getenv("RETAIN_LONG");
@@ -658,6 +791,7 @@ int main(void)
     if (!t_backend_pg()) /* they hold SQLite's lock from outside the library */
         busy_checks();
     stale_journeys_check();
+    kill_check();
     printf("concurrency: %d processes x %d threads, %d round(s), %ld calls, %ld errors "
            "(%ld busy; busy timeout %d ms), %zu messages expected, %zu received, "
            "%zu sent twice, %zu lost, %ld first attempts retried\n",
