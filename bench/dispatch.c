@@ -222,7 +222,21 @@ int main(int argc, char **argv)
             dbest = d;
         }
     }
+    /* The same run on PostgreSQL, once, when a server is given (meson's
+     * dispatch-pg benchmark starts one): one worker, against the SQLite
+     * figure of this run. */
+    const char *pg = getenv("RETAIN_TEST_PG");
+    double pg_rate = -1;
+    if (pg && *pg) {
+        double q = 0, d = 0, c = 0;
+        double tp = run_retain(pg, n, &q, &d, &c);
+        pg_rate = tp > 0 ? n / tp : -1;
+    }
     double rate = n / lib, bare_rate = n / bare;
+    if (pg_rate > 0)
+        printf("{\"benchmark\":\"dispatch-postgresql\",\"messages\":%ld,\"workers\":1,"
+               "\"postgresql_messages_per_s\":%.0f,\"sqlite_messages_per_s\":%.0f,"
+               "\"ratio_to_sqlite\":%.3f}\n", n, pg_rate, rate, pg_rate / rate);
     printf("{\"benchmark\":\"dispatch\",\"messages\":%ld,\"host_batch\":%d,"
            "\"messages_per_s\":%.0f,\"queue_per_s\":%.0f,\"deliver_per_s\":%.0f,"
            "\"cpu_messages_per_s\":%.0f,"

@@ -200,6 +200,21 @@ int main(int argc, char **argv)
     double bare = run_bare(b, n, touch);
     rm_db(b);
     double rate = touch / lib, bare_rate = touch / bare;
+    /* The same run on PostgreSQL, once, when a server is given (meson's
+     * tick-pg benchmark starts one): one worker, against this run's SQLite. */
+    const char *pg = getenv("RETAIN_TEST_PG");
+    if (pg && *pg) {
+        long ptouch = 0, psteps = 0;
+        double pcpu = 0, tp = run_retain(pg, n, days, &ptouch, &psteps, &pcpu);
+        if (tp > 0 && ptouch == touch)
+            printf("{\"benchmark\":\"tick-postgresql\",\"customers\":%ld,\"workers\":1,"
+                   "\"postgresql_touchpoints_per_s\":%.0f,\"sqlite_touchpoints_per_s\":%.0f,"
+                   "\"ratio_to_sqlite\":%.3f}\n", n, ptouch / tp, rate, ptouch / tp / rate);
+        else
+            printf("{\"benchmark\":\"tick-postgresql\",\"error\":\"run failed (%ld of %ld "
+                   "touchpoints)\"}\n", ptouch, touch);
+        return 0; /* the memory runs below are SQLite's */
+    }
     double rss_small = rss_of(argv[0], 10000, 30);
     const char *big = getenv("RETAIN_BENCH_TICK_1M");
     const char *big_days = getenv("RETAIN_BENCH_TICK_1M_DAYS");
