@@ -45,7 +45,7 @@ struct rt_pgst {
     char **conv;          /* per column: text converted for SQLite (bool, json), or NULL */
 };
 
-/* sql.c */
+/* sql.c: 0, -1 for want of memory, 1 for unbalanced parentheses. */
 int rt_pg_rewrite(const retain_allocator *a, const char *sql, char **out, int *nparams,
                   bool *returns_id);
 bool rt_pg_identity_table(const char *name, int n);

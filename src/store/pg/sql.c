@@ -139,7 +139,7 @@ static int lex(const retain_allocator *a, const char *sql, lexed *out)
     }
     out->t = t;
     out->n = n;
-    return sp == 0 ? 0 : -1;
+    return sp == 0 ? 0 : 1;
 }
 
 /* The next token after i that is not white space, or -1. */
@@ -263,9 +263,10 @@ int rt_pg_rewrite(const retain_allocator *a, const char *sql, char **out, int *n
     *nparams = 0;
     *returns_id = false;
     L.t = NULL;
-    if (lex(a, sql, &L)) {
+    int rc = lex(a, sql, &L);
+    if (rc) {
         rt_free(a, L.t);
-        return -1;
+        return rc;
     }
     int maxp = 0, subq = 0;
     bool ignore = false, has_returning = false, insert_id = false;
@@ -292,7 +293,9 @@ int rt_pg_rewrite(const retain_allocator *a, const char *sql, char **out, int *n
                 ignore = true;
                 n->repl = "";
                 L.t[w].repl = "";
-                L.t[nx + 1].repl = ""; /* the space after OR */
+                L.t[nx + 1].repl = ""; /* the spaces after OR and IGNORE */
+                if (w + 1 < L.n && L.t[w + 1].kind == T_SPACE)
+                    L.t[w + 1].repl = "";
             }
         } else if (is_word(t, "INSERT") && n && is_word(n, "INTO") && t->depth == 0) {
             int w = next_tok(&L, nx);

@@ -30,10 +30,14 @@ int rt_pg_prepare(retain_engine *e, const char *sql, rt_pgst **out)
         return SQLITE_NOMEM;
     st->e = e;
     st->begin_write = strcmp(sql, "BEGIN IMMEDIATE") == 0;
-    if (rt_pg_rewrite(&e->alloc, sql, &st->sql, &st->nparams, &st->returns_id)) {
+    int rc = rt_pg_rewrite(&e->alloc, sql, &st->sql, &st->nparams, &st->returns_id);
+    if (rc) {
         rt_free(&e->alloc, st);
-        rt_copy(e->pg->errmsg, sizeof e->pg->errmsg, "a statement could not be translated");
-        return SQLITE_NOMEM;
+        if (rc < 0)
+            return SQLITE_NOMEM;
+        rt_copy(e->pg->errmsg, sizeof e->pg->errmsg,
+                "a statement could not be translated (unbalanced parentheses)");
+        return SQLITE_ERROR;
     }
     if (st->nparams > 0) {
         st->values = rt_calloc(&e->alloc, (size_t)st->nparams, sizeof *st->values);
