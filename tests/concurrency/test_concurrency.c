@@ -322,6 +322,30 @@ static const char outbox_counts[] =
     " (SELECT count(*) FROM outbox_attempt WHERE outcome='sent')"
     " FROM outbox";
 
+/* Read the receiver files DIR/PREFIX0.rcv ... (removing them) and check
+ * that every expected message arrived, each under one key with one content,
+ * nothing else, and at most `max_duplicates` handed over twice. */
+static rcv_verdict receivers_check(const char *prefix, int n, rcv_list *got, rcv_list *want,
+                                   size_t max_duplicates)
+{
+    int bad = 0;
+    for (int w = 0; w < n; w++) {
+        char rcv[600];
+        snprintf(rcv, sizeof rcv, "%s/%s%d.rcv", dir, prefix, w);
+        bad += rcv_read(rcv, got);
+        unlink(rcv);
+    }
+    CHECK_INT(bad, 0);
+    rcv_verdict vd = rcv_check(got, want, stderr);
+    CHECK_INT(vd.lost, 0);
+    CHECK(vd.duplicates <= max_duplicates);
+    CHECK_INT(vd.conflicting, 0);
+    CHECK_INT(vd.two_keys, 0);
+    CHECK_INT(vd.unexpected, 0);
+    CHECK_INT(vd.distinct, want->n);
+    return vd;
+}
+
 static void db_check(int64_t want_rows)
 {
     if (t_backend_pg()) {
@@ -675,21 +699,7 @@ static void kill_check(void)
         else
             CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
-    int bad = 0;
-    for (int p = 0; p < KILL_PROCS; p++) {
-        char rcv[600];
-        snprintf(rcv, sizeof rcv, "%s/k%d.rcv", dir, p);
-        bad += rcv_read(rcv, &got);
-        unlink(rcv);
-    }
-    CHECK_INT(bad, 0);
-    rcv_verdict vd = rcv_check(&got, &want, stderr);
-    CHECK_INT(vd.lost, 0);
-    CHECK(vd.duplicates <= KILL_BATCH - 1);
-    CHECK_INT(vd.conflicting, 0);
-    CHECK_INT(vd.two_keys, 0);
-    CHECK_INT(vd.unexpected, 0);
-    CHECK_INT(vd.distinct, KILL_MESSAGES);
+    rcv_verdict vd = receivers_check("k", KILL_PROCS, &got, &want, KILL_BATCH - 1);
     /* Every message is sent, once in the outbox's own record. */
     CHECK_INT(retain_engine_open(&e, path, NULL), RETAIN_OK);
     int counts[2] = { 0, 0 };
@@ -772,21 +782,7 @@ int main(void)
 
     rcv_list got = { 0 }, want = { 0 };
     expected_messages(&want);
-    int bad = 0;
-    for (int w = 0; w < WORKERS; w++) {
-        char rcv[600];
-        snprintf(rcv, sizeof rcv, "%s/w%d.rcv", dir, w);
-        bad += rcv_read(rcv, &got);
-        unlink(rcv);
-    }
-    CHECK_INT(bad, 0);
-    rcv_verdict vd = rcv_check(&got, &want, stderr);
-    CHECK_INT(vd.lost, 0);
-    CHECK_INT(vd.duplicates, 0);
-    CHECK_INT(vd.conflicting, 0);
-    CHECK_INT(vd.two_keys, 0);
-    CHECK_INT(vd.unexpected, 0);
-    CHECK_INT(vd.distinct, want.n);
+    rcv_verdict vd = receivers_check("w", WORKERS, &got, &want, 0);
     db_check((int64_t)want.n);
     if (!t_backend_pg()) /* they hold SQLite's lock from outside the library */
         busy_checks();

@@ -16,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_FLOAT4 = 700,
-       OID_FLOAT8 = 701 };
-
 static void bind_value(sqlite3_stmt *ins, int col, const PGresult *res)
 {
     if (PQgetisnull(res, 0, col)) {
@@ -27,11 +24,11 @@ static void bind_value(sqlite3_stmt *ins, int col, const PGresult *res)
     }
     const char *v = PQgetvalue(res, 0, col);
     switch (PQftype(res, col)) {
-    case OID_BOOL: sqlite3_bind_int(ins, col + 1, v[0] == 't'); break;
-    case OID_INT2: case OID_INT4: case OID_INT8:
+    case RT_OID_BOOL: sqlite3_bind_int(ins, col + 1, v[0] == 't'); break;
+    case RT_OID_INT2: case RT_OID_INT4: case RT_OID_INT8:
         sqlite3_bind_int64(ins, col + 1, strtoll(v, NULL, 10));
         break;
-    case OID_FLOAT4: case OID_FLOAT8: sqlite3_bind_double(ins, col + 1, strtod(v, NULL)); break;
+    case RT_OID_FLOAT4: case RT_OID_FLOAT8: sqlite3_bind_double(ins, col + 1, strtod(v, NULL)); break;
     default: sqlite3_bind_text(ins, col + 1, v, PQgetlength(res, 0, col), SQLITE_TRANSIENT);
     }
 }

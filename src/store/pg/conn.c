@@ -78,11 +78,22 @@ int rt_pg_command(retain_engine *e, const char *sql)
     return rc;
 }
 
+void rt_pg_cleanup(retain_engine *e, const char *sql)
+{
+    struct rt_pg *pg = e->pg;
+    char state[sizeof pg->sqlstate], msg[sizeof pg->errmsg];
+    memcpy(state, pg->sqlstate, sizeof state);
+    memcpy(msg, pg->errmsg, sizeof msg);
+    PQclear(PQexec(pg->conn, sql));
+    memcpy(pg->sqlstate, state, sizeof state);
+    memcpy(pg->errmsg, msg, sizeof msg);
+}
+
 static int session_setup(retain_engine *e)
 {
-    /* UTC and SQLite's string semantics; a read-only engine's sessions
-     * cannot write. */
-    /* A lock wait gives up after the busy timeout, as SQLite's does. */
+    /* UTC and SQLite's string semantics; a lock wait gives up after the
+     * busy timeout, as SQLite's does; a read-only engine's sessions cannot
+     * write. */
     char sql[160];
     rt_format(sql, sizeof sql, "SET client_min_messages=warning; SET TIME ZONE 'UTC';"
               " SET standard_conforming_strings=on; SET lock_timeout=%d",
@@ -123,12 +134,8 @@ int rt_pg_open(retain_engine *e, const char *conninfo)
     if (!pg->conn)
         return rt_nomem(e);
     if (PQstatus(pg->conn) != CONNECTION_OK) {
-        char msg[512];
-        rt_copy(msg, sizeof msg, PQerrorMessage(pg->conn));
-        size_t n = strlen(msg);
-        while (n > 0 && msg[n - 1] == '\n')
-            msg[--n] = '\0';
-        return rt_error(e, RETAIN_EIO, "cannot connect to PostgreSQL: %s", msg);
+        set_msg(pg, PQerrorMessage(pg->conn));
+        return rt_error(e, RETAIN_EIO, "cannot connect to PostgreSQL: %s", pg->errmsg);
     }
     PQsetNoticeProcessor(pg->conn, no_notices, NULL);
     if (PQserverVersion(pg->conn) < 120000)

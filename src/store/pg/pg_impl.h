@@ -26,6 +26,11 @@ struct rt_pg {
     char errmsg[512];
 };
 
+/* The type OIDs of the server's results and parameters the driver reads. */
+enum { RT_OID_BOOL = 16, RT_OID_INT8 = 20, RT_OID_INT2 = 21, RT_OID_INT4 = 23, RT_OID_TEXT = 25,
+       RT_OID_OID = 26, RT_OID_JSON = 114, RT_OID_FLOAT4 = 700, RT_OID_FLOAT8 = 701,
+       RT_OID_NUMERIC = 1700, RT_OID_JSONB = 3802 };
+
 /* One statement: the rewritten SQL, its parameters as text, and the rows
  * of its last execution (libpq reads a whole result at once). */
 struct rt_pgst {
@@ -34,6 +39,7 @@ struct rt_pgst {
     int nparams;
     bool returns_id;      /* RETURNING id was added: keep it, report no row */
     bool begin_write;     /* BEGIN IMMEDIATE: begin, then take the writers' lock */
+    bool control;         /* BEGIN, COMMIT, SAVEPOINT...: run as a plain command */
     char **values;        /* nparams text values (NULL: SQL NULL) */
     char *types;          /* nparams: 'i' int8, 'd' float8, 't' text, 'n' null */
     char name[24];        /* prepared name, "" when not yet prepared */
@@ -59,6 +65,9 @@ int rt_pg_migrate(retain_engine *e);
 int rt_pg_fail(retain_engine *e, const PGresult *res);
 /* Run one command without parameters; an SQLite result code. */
 int rt_pg_command(retain_engine *e, const char *sql);
+/* Run a clean-up command (a rollback) after a failure, keeping the
+ * failure's SQLSTATE and message rather than the clean-up's. */
+void rt_pg_cleanup(retain_engine *e, const char *sql);
 /* Reconnect when the connection was lost; an SQLite result code. */
 int rt_pg_ready(retain_engine *e);
 

@@ -13,14 +13,9 @@
 #include "pg_impl.h"
 #include "core/engine.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_TEXT = 25, OID_OID = 26,
-       OID_JSON = 114, OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_NUMERIC = 1700,
-       OID_JSONB = 3802 };
 
 int rt_pg_prepare(retain_engine *e, const char *sql, rt_pgst **out)
 {
@@ -30,6 +25,9 @@ int rt_pg_prepare(retain_engine *e, const char *sql, rt_pgst **out)
         return SQLITE_NOMEM;
     st->e = e;
     st->begin_write = strcmp(sql, "BEGIN IMMEDIATE") == 0;
+    st->control = !strncmp(sql, "BEGIN", 5) || !strcmp(sql, "COMMIT") ||
+                  !strncmp(sql, "ROLLBACK", 8) || !strncmp(sql, "SAVEPOINT", 9) ||
+                  !strncmp(sql, "RELEASE", 7);
     int rc = rt_pg_rewrite(&e->alloc, sql, &st->sql, &st->nparams, &st->returns_id);
     if (rc) {
         rt_free(&e->alloc, st);
@@ -74,18 +72,25 @@ void rt_pg_reset(rt_pgst *st)
     st->row = st->nrows = st->ncols = 0;
 }
 
+/* Forget st's statement on the server, if it is still there. */
+static void deallocate(rt_pgst *st)
+{
+    struct rt_pg *pg = st->e->pg;
+    if (!st->name[0] || st->generation != pg->generation)
+        return;
+    char sql[48];
+    rt_format(sql, sizeof sql, "DEALLOCATE %s", st->name);
+    PQclear(PQexec(pg->conn, sql));
+}
+
 void rt_pg_finalize(rt_pgst *st)
 {
     if (!st)
         return;
     retain_engine *e = st->e;
     rt_pg_reset(st);
-    if (st->name[0] && e->pg && st->generation == e->pg->generation &&
-        PQtransactionStatus(e->pg->conn) != PQTRANS_INERROR) {
-        char sql[48];
-        rt_format(sql, sizeof sql, "DEALLOCATE %s", st->name);
-        PQclear(PQexec(e->pg->conn, sql));
-    }
+    if (e->pg && PQtransactionStatus(e->pg->conn) != PQTRANS_INERROR)
+        deallocate(st);
     for (int i = 0; i < st->nparams && st->values; i++)
         rt_free(&e->alloc, st->values[i]);
     rt_free(&e->alloc, st->values);
@@ -155,8 +160,8 @@ static void oids_for(const char *sig, int n, bool ints_free, const char *force, 
 {
     for (int i = 0; i < n; i++) {
         char c = sig[i];
-        oids[i] = force[i] == 'T' ? OID_TEXT : force[i] == 'I' ? OID_INT8
-                  : c == 'd' ? OID_FLOAT8 : c == 'i' && !ints_free ? OID_INT8 : 0;
+        oids[i] = force[i] == 'T' ? RT_OID_TEXT : force[i] == 'I' ? RT_OID_INT8
+                  : c == 'd' ? RT_OID_FLOAT8 : c == 'i' && !ints_free ? RT_OID_INT8 : 0;
     }
 }
 
@@ -202,15 +207,8 @@ static int prepare_server(rt_pgst *st)
         }
         rc = rt_pg_fail(e, res);
         PQclear(res);
-        if (in_tx && !pg->broken) {
-            char keep_state[6], keep_msg[sizeof pg->errmsg];
-            memcpy(keep_state, pg->sqlstate, sizeof keep_state);
-            memcpy(keep_msg, pg->errmsg, sizeof keep_msg);
-            rt_pg_command(e, "ROLLBACK TO SAVEPOINT rt_prepare");
-            rt_pg_command(e, "RELEASE SAVEPOINT rt_prepare");
-            memcpy(pg->sqlstate, keep_state, sizeof keep_state);
-            memcpy(pg->errmsg, keep_msg, sizeof keep_msg);
-        }
+        if (in_tx && !pg->broken)
+            rt_pg_cleanup(e, "ROLLBACK TO SAVEPOINT rt_prepare; RELEASE SAVEPOINT rt_prepare");
         /* Only a type that did not fit is worth another try: a NULL whose
          * type was guessed as text is most often a time (int8); an integer
          * may belong in a text or a smaller integer; a parameter nothing
@@ -239,11 +237,7 @@ static int prepare_server(rt_pgst *st)
     }
     if (rc != SQLITE_OK)
         return rc;
-    if (st->name[0] && st->generation == pg->generation) {
-        char sql[48];
-        rt_format(sql, sizeof sql, "DEALLOCATE %s", st->name);
-        PQclear(PQexec(pg->conn, sql));
-    }
+    deallocate(st);
     rt_copy(st->name, sizeof st->name, name);
     st->generation = pg->generation;
     if (st->nparams)
@@ -267,18 +261,11 @@ static int execute(rt_pgst *st)
         /* One writer at a time, as with SQLite: a transaction-scoped
          * advisory lock taken when the transaction begins. */
         rc = rt_pg_command(e, "BEGIN; SELECT pg_advisory_xact_lock(7405392651)");
-        if (rc != SQLITE_OK && PQtransactionStatus(pg->conn) != PQTRANS_IDLE) {
-            char keep[sizeof pg->errmsg];
-            memcpy(keep, pg->errmsg, sizeof keep);
-            rt_pg_command(e, "ROLLBACK");
-            memcpy(pg->errmsg, keep, sizeof keep);
-        }
+        if (rc != SQLITE_OK && PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
+            rt_pg_cleanup(e, "ROLLBACK");
         return rc;
     }
-    if (st->nparams == 0 && !st->returns_id &&
-        (!strncmp(st->sql, "BEGIN", 5) || !strcmp(st->sql, "COMMIT") ||
-         !strcmp(st->sql, "ROLLBACK") || !strncmp(st->sql, "SAVEPOINT", 9) ||
-         !strncmp(st->sql, "RELEASE", 7) || !strncmp(st->sql, "ROLLBACK TO", 11)))
+    if (st->control)
         return rt_pg_command(e, st->sql);
     if (!st->name[0] || st->generation != pg->generation ||
         (st->nparams && memcmp(st->types, st->prepared_types, (size_t)st->nparams) != 0)) {
@@ -350,11 +337,11 @@ int rt_pg_column_type(rt_pgst *st, int col)
     if (!has_value(st, col))
         return SQLITE_NULL;
     switch (PQftype(st->res, col)) {
-    case OID_BOOL: case OID_INT2: case OID_INT4: case OID_INT8: case OID_OID:
+    case RT_OID_BOOL: case RT_OID_INT2: case RT_OID_INT4: case RT_OID_INT8: case RT_OID_OID:
         return SQLITE_INTEGER;
-    case OID_FLOAT4: case OID_FLOAT8:
+    case RT_OID_FLOAT4: case RT_OID_FLOAT8:
         return SQLITE_FLOAT;
-    case OID_NUMERIC:
+    case RT_OID_NUMERIC:
         return numeric_is_real(PQgetvalue(st->res, st->row, col)) ? SQLITE_FLOAT : SQLITE_INTEGER;
     default:
         return SQLITE_TEXT;
@@ -367,9 +354,9 @@ int64_t rt_pg_column_int64(rt_pgst *st, int col)
         return 0;
     const char *s = PQgetvalue(st->res, st->row, col);
     Oid t = PQftype(st->res, col);
-    if (t == OID_BOOL)
+    if (t == RT_OID_BOOL)
         return s[0] == 't';
-    if (t == OID_FLOAT4 || t == OID_FLOAT8 || (t == OID_NUMERIC && numeric_is_real(s)))
+    if (t == RT_OID_FLOAT4 || t == RT_OID_FLOAT8 || (t == RT_OID_NUMERIC && numeric_is_real(s)))
         return (int64_t)strtod(s, NULL);
     return strtoll(s, NULL, 10);
 }
@@ -379,7 +366,7 @@ double rt_pg_column_double(rt_pgst *st, int col)
     if (!has_value(st, col))
         return 0;
     const char *s = PQgetvalue(st->res, st->row, col);
-    if (PQftype(st->res, col) == OID_BOOL)
+    if (PQftype(st->res, col) == RT_OID_BOOL)
         return s[0] == 't';
     return strtod(s, NULL);
 }
@@ -416,10 +403,10 @@ const char *rt_pg_column_text(rt_pgst *st, int col)
         return NULL;
     const char *s = PQgetvalue(st->res, st->row, col);
     switch (PQftype(st->res, col)) {
-    case OID_BOOL:
+    case RT_OID_BOOL:
         return s[0] == 't' ? "1" : "0";
-    case OID_JSON:
-    case OID_JSONB:
+    case RT_OID_JSON:
+    case RT_OID_JSONB:
         if (!st->conv[col])
             st->conv[col] = compact_json(&st->e->alloc, s);
         return st->conv[col];
