@@ -12,11 +12,13 @@
 #include "policy/policy.h"
 #include "store/outbox.h"
 #include "store/event.h"
+#include "store/store.h"
 #include "core/buf.h"
 #include "core/check.h"
 #include "core/text.h"
 #include "domain/domain.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define RETRY_AFTER_MAX (365LL * 86400000)
@@ -120,7 +122,7 @@ static int claim(retain_engine *e, const rt_transport_slot *slot, int64_t now, c
     int rc = ob_due_any(e, slot->channel, now, &any);
     if (rc || !any)
         return rc;
-    if ((rc = rt_tx_begin(e)))
+    if ((rc = rt_tx_begin_worker(e)))
         return rc;
     /* The configuration cannot change under this transaction. */
     const rt_policy *policy = NULL;
@@ -160,7 +162,7 @@ static void release(retain_engine *e, claimed *c, int n, int64_t now)
     int code = e->errcode;
     char msg[sizeof e->errmsg];
     memcpy(msg, e->errmsg, sizeof msg);
-    if (rt_tx_begin(e) == RETAIN_OK) {
+    if (rt_tx_begin_worker(e) == RETAIN_OK) {
         int rc = RETAIN_OK;
         for (int i = 0; i < n && rc == RETAIN_OK; i++)
             rc = ob_release(e, c[i].row.id, c[i].attempt, c[i].old_not_before, now);
@@ -341,6 +343,37 @@ static int record(retain_engine *e, const rt_transport_slot *slot, const claimed
     return rc;
 }
 
+static int by_customer(const void *a, const void *b)
+{
+    int64_t x = (*(const claimed *const *)a)->row.customer;
+    int64_t y = (*(const claimed *const *)b)->row.customer;
+    return x < y ? -1 : x > y;
+}
+
+/* A result other than "sent" may queue a fallback and tell journeys (an
+ * event): work on the customer, which other workers may be doing on
+ * PostgreSQL. Wait for each such customer, in one order for every worker
+ * (none waits for another that waits for it). */
+static int lock_customers(retain_engine *e, claimed *batch, int n)
+{
+    if (!rt_store_shared(e))
+        return RETAIN_OK;
+    claimed **v = rt_malloc(&e->alloc, (size_t)n * sizeof *v);
+    if (!v)
+        return rt_nomem(e);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (batch[i].o != O_SENT)
+            v[k++] = &batch[i];
+    qsort(v, (size_t)k, sizeof *v, by_customer);
+    int rc = RETAIN_OK;
+    for (int i = 0; i < k && rc == RETAIN_OK; i++)
+        if (i == 0 || v[i]->row.customer != v[i - 1]->row.customer)
+            rc = rt_store_lock(e, RT_LOCK_CUSTOMER, v[i]->row.customer);
+    rt_free(&e->alloc, v);
+    return rc;
+}
+
 /* Record the results of batch[0..n) in one transaction; the counters move
  * only when it commits. */
 static int record_all(retain_engine *e, const rt_transport_slot *slot, claimed *batch, int n,
@@ -348,9 +381,10 @@ static int record_all(retain_engine *e, const rt_transport_slot *slot, claimed *
 {
     if (n == 0)
         return RETAIN_OK;
-    int rc = rt_tx_begin(e);
+    int rc = rt_tx_begin_worker(e);
     if (rc)
         return rc;
+    rc = lock_customers(e, batch, n);
     rt_dispatch_stats local = *st;
     for (int i = 0; i < n && rc == RETAIN_OK; i++)
         rc = record(e, slot, &batch[i], now, &local);

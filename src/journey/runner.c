@@ -756,7 +756,7 @@ int retain_engine_tick(retain_engine *e, int64_t now, retain_tick_stats *out)
     int due = 0;
     rc = js_inst_due(e, now, after_due, after_id, 1, batch, &due);
     while (rc == RETAIN_OK && due > 0) {
-        if ((rc = rt_tx_begin(e)))
+        if ((rc = rt_tx_begin_worker(e)))
             break;
         int n = 0;
         rc = js_inst_due(e, now, after_due, after_id, BATCH, batch, &n);

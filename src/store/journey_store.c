@@ -239,7 +239,7 @@ int js_inst_due(retain_engine *e, int64_t now, int64_t after_due, int64_t after_
     static const char sql[] =
         "SELECT " INST_COLS " FROM journey_instance"
         " WHERE state='active' AND due_at<=?1 AND (due_at>?2 OR (due_at=?2 AND id>?3))"
-        " ORDER BY due_at, id LIMIT ?4";
+        " AND rt_claim(customer) ORDER BY due_at, id LIMIT ?4 /*pg: FOR UPDATE SKIP LOCKED*/";
     rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)

@@ -171,7 +171,8 @@ int ob_due(retain_engine *e, const char *channel, int64_t now, ob_row *out, int 
 {
     static const char sql[] =
         ROW_SELECT "WHERE o.channel=?1 AND o.state IN ('queued','sending') AND o.not_before<=?2"
-                   " ORDER BY o.not_before, o.id LIMIT ?3";
+                   " AND rt_claim(o.customer) ORDER BY o.not_before, o.id LIMIT ?3"
+                   " /*pg: FOR UPDATE OF o SKIP LOCKED*/";
     *n = 0;
     rt_st *st;
     int rc = rt_stmt(e, sql, &st);

@@ -400,6 +400,13 @@ static int migrate(retain_engine *e)
     return rc;
 }
 
+static void claim_all(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int(c, 1);
+}
+
 int rt_store_open(retain_engine *e, const char *path)
 {
     if (rt_pg_is_uri(path))
@@ -448,6 +455,13 @@ int rt_store_open(retain_engine *e, const char *path)
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(e->db, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=16384", NULL, NULL, NULL);
     }
+    if (rc != SQLITE_OK)
+        return rt_sqlerr(e, rc, "configuring the database");
+    /* rt_claim(customer) chooses the rows a worker claims (store.h): on
+     * SQLite, where a writer is alone, every row. */
+    rc = sqlite3_create_function(e->db, "rt_claim", 1,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                 claim_all, NULL, NULL);
     if (rc != SQLITE_OK)
         return rt_sqlerr(e, rc, "configuring the database");
     /* Reject files that are not SQLite databases before migrating. */

@@ -321,6 +321,8 @@ int rt_sqlerr(retain_engine *e, int src, const char *doing)
  * ROLLBACK that could not be prepared under memory pressure would leave
  * the transaction open and every later call failing. */
 const char rt_sql_begin[] = "BEGIN IMMEDIATE";
+/* The same to SQLite; to the PostgreSQL driver, a worker's transaction. */
+static const char sql_begin_worker[] = "BEGIN IMMEDIATE TRANSACTION";
 const char rt_sql_commit[] = "COMMIT";
 const char rt_sql_rollback[] = "ROLLBACK";
 static const char sql_begin_read[] = "BEGIN";
@@ -331,7 +333,7 @@ static const char sql_rollback_to[] = "ROLLBACK TO rt_call";
 int rt_tx_prepare(retain_engine *e)
 {
     static const char *const all[] = { rt_sql_begin, rt_sql_commit, rt_sql_rollback,
-                                       sql_begin_read, sql_savepoint, sql_release,
+                                       sql_begin_worker, sql_begin_read, sql_savepoint, sql_release,
                                        sql_rollback_to };
     rt_st *st;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
@@ -368,7 +370,7 @@ static void host_tx_lost(retain_engine *e, int code)
               "; the transaction begun by retain_begin was rolled back as a whole");
 }
 
-int rt_tx_begin(retain_engine *e)
+static int tx_begin(retain_engine *e, const char *begin)
 {
     if (e->call_depth > 0) {
         e->call_depth++;
@@ -379,7 +381,7 @@ int rt_tx_begin(retain_engine *e)
                         "the transaction begun by retain_begin was rolled back by an earlier "
                         "error (%s); call retain_rollback and start again",
                         retain_errstr(e->host_tx_lost));
-    int rc = rt_exec(e, e->in_host_tx ? sql_savepoint : rt_sql_begin);
+    int rc = rt_exec(e, e->in_host_tx ? sql_savepoint : begin);
     if (rc == RETAIN_OK) {
         e->call_depth++;
     } else if (e->in_host_tx && rt_autocommit(e)) {
@@ -389,6 +391,36 @@ int rt_tx_begin(retain_engine *e)
         host_tx_lost(e, rc);
     }
     return rc;
+}
+
+int rt_tx_begin(retain_engine *e)
+{
+    return tx_begin(e, rt_sql_begin);
+}
+
+int rt_tx_begin_worker(retain_engine *e)
+{
+    return tx_begin(e, sql_begin_worker);
+}
+
+bool rt_store_shared(const retain_engine *e)
+{
+    return e->pg != NULL;
+}
+
+int rt_store_lock(retain_engine *e, int space, int64_t key)
+{
+    if (!rt_store_shared(e))
+        return RETAIN_OK;
+    rt_st *st;
+    int rc = rt_stmt(e, "SELECT rt_lock(?1, ?2)", &st);
+    if (rc)
+        return rc;
+    rt_bind_int(st, 1, space);
+    rt_bind_int64(st, 2, key);
+    int src = rt_sqlstep(st);
+    rt_reset(st);
+    return src == SQLITE_ROW ? RETAIN_OK : rt_sqlerr(e, src, "waiting for a worker's lock");
 }
 
 int rt_tx_end(retain_engine *e, int rc)

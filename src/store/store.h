@@ -42,6 +42,28 @@ int rt_tx_begin(retain_engine *e);
  * commit's error. */
 int rt_tx_end(retain_engine *e, int rc);
 
+/* A worker's transaction (a tick advancing journeys, a delivery run
+ * claiming and recording messages), ended by rt_tx_end. On SQLite it is
+ * rt_tx_begin's: one writer at a time. On PostgreSQL workers on any number
+ * of hosts run side by side, and hosts' writes wait for them (and they for
+ * those); a worker takes each customer it touches for the rest of its
+ * transaction: the due rows it claims are chosen with rt_claim(customer)
+ * (false: another worker has that customer, leave the row) and locked with
+ * FOR UPDATE SKIP LOCKED; rt_store_lock waits for a customer or a resource
+ * instead. */
+int rt_tx_begin_worker(retain_engine *e);
+
+/* True when workers of other engines may run beside this one's (the store
+ * is PostgreSQL): the locks of rt_store_lock are worth taking. */
+bool rt_store_shared(const retain_engine *e);
+
+/* What rt_store_lock can wait for besides customers. */
+enum { RT_LOCK_CUSTOMER = 0, RT_LOCK_TASK_ROUTING = 1 };
+/* In a worker's transaction on PostgreSQL, wait until no other transaction
+ * holds `space` (for RT_LOCK_CUSTOMER: customer `key`) and hold it until
+ * this one ends; nothing on SQLite, where a writer is alone. */
+int rt_store_lock(retain_engine *e, int space, int64_t key);
+
 /* The statements of retain_begin/commit/rollback, and their preparation
  * when the engine opens (so that ending a transaction never allocates). */
 extern const char rt_sql_begin[], rt_sql_commit[], rt_sql_rollback[];

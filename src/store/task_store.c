@@ -262,7 +262,11 @@ static int route_one(retain_engine *e, int64_t id, const char *kind, int64_t now
     *agent_out = 0;
     double explore;
     int max_open;
-    int rc = routing(e, &explore, &max_open);
+    /* Agents' loads are counted, then one is chosen: one transaction at a
+     * time, also among workers (store.h). */
+    int rc = rt_store_lock(e, RT_LOCK_TASK_ROUTING, 0);
+    if (rc == RETAIN_OK)
+        rc = routing(e, &explore, &max_open);
     if (rc)
         return rc;
     cands c = { 0 };

@@ -53,6 +53,10 @@ int main(void)
              " v=v+excluded.v, w=coalesce(?3,w) WHERE r.v < excluded.v",
              "INSERT INTO r(c,k,v) VALUES($1,$2,$3) ON CONFLICT(c,k) DO UPDATE SET"
              " v=r.v+excluded.v, w=coalesce($3,r.w) WHERE r.v < excluded.v", 3, false);
+    /* What only PostgreSQL needs rides in a comment SQLite ignores; other
+     * comments are dropped. */
+    rewrites("SELECT a FROM t WHERE rt_claim(c) LIMIT ?1 /* a note */ /*pg: FOR UPDATE SKIP LOCKED*/",
+             "SELECT a FROM t WHERE rt_claim(c) LIMIT $1   FOR UPDATE SKIP LOCKED", 1, false);
 
     /* Unbalanced parentheses are refused, not guessed at. */
     retain_allocator a;

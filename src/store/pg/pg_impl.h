@@ -26,6 +26,16 @@ struct rt_pg {
     char errmsg[512];
 };
 
+/* Advisory locks. Writers (a host's call, a migration) hold the store
+ * lock exclusively; workers (a tick's or a delivery run's transactions)
+ * hold it shared, so that they run side by side, and take each customer
+ * they touch (rt_claim, rt_lock in schema.c): a customer is worked on by
+ * one transaction at a time, whichever host it runs on. */
+#define RT_PG_LOCK_STORE "7405392651"
+#define RT_PG_LOCK_MIGRATE "7405392650"
+#define RT_PG_LOCK_CUSTOMERS "740539265" /* int4 key space: (this, customer) */
+#define RT_PG_LOCK_RESOURCES "740539266" /* (this, RT_LOCK_*) */
+
 /* The type OIDs of the server's results and parameters the driver reads. */
 enum { RT_OID_BOOL = 16, RT_OID_INT8 = 20, RT_OID_INT2 = 21, RT_OID_INT4 = 23, RT_OID_TEXT = 25,
        RT_OID_OID = 26, RT_OID_JSON = 114, RT_OID_FLOAT4 = 700, RT_OID_FLOAT8 = 701,
@@ -38,7 +48,8 @@ struct rt_pgst {
     char *sql;            /* PostgreSQL dialect */
     int nparams;
     bool returns_id;      /* RETURNING id was added: keep it, report no row */
-    bool begin_write;     /* BEGIN IMMEDIATE: begin, then take the writers' lock */
+    bool begin_write;     /* BEGIN IMMEDIATE: begin, then take the store lock */
+    bool begin_worker;    /* BEGIN IMMEDIATE TRANSACTION: begin, take it shared */
     bool control;         /* BEGIN, COMMIT, SAVEPOINT...: run as a plain command */
     char **values;        /* nparams text values (NULL: SQL NULL) */
     char *types;          /* nparams: 'i' int8, 'd' float8, 't' text, 'n' null */

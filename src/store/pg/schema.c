@@ -9,7 +9,7 @@
  * PRECISION, text compares bytewise (COLLATE "C"), carrier names compare
  * without case (an ICU collation), a row id is an identity column. The few
  * SQLite functions the statements use and PostgreSQL lacks are defined
- * here (json_patch, rt_random).
+ * here (json_patch, rt_random), with the workers' locks (rt_claim, rt_lock).
  */
 #include "pg_impl.h"
 #include "core/engine.h"
@@ -21,6 +21,18 @@
 
 /* Functions and the collation, created or replaced at every migration. */
 static const char functions[] =
+    /* A worker's hold on a customer for the rest of its transaction:
+     * rt_claim does not wait (false: another worker has the customer, pass
+     * it by), rt_lock waits. */
+    "CREATE OR REPLACE FUNCTION rt_claim(customer bigint) RETURNS boolean LANGUAGE sql VOLATILE"
+    " AS $f$ SELECT pg_try_advisory_xact_lock(" RT_PG_LOCK_CUSTOMERS ","
+    " (customer % 2147483647)::int4) $f$;"
+    "CREATE OR REPLACE FUNCTION rt_lock(space int4, k bigint) RETURNS boolean LANGUAGE plpgsql"
+    " VOLATILE AS $f$ BEGIN"
+    "  IF space = 0 THEN"
+    "   PERFORM pg_advisory_xact_lock(" RT_PG_LOCK_CUSTOMERS ", (k % 2147483647)::int4);"
+    "  ELSE PERFORM pg_advisory_xact_lock(" RT_PG_LOCK_RESOURCES ", space); END IF;"
+    "  RETURN true; END $f$;"
     "CREATE OR REPLACE FUNCTION rt_random() RETURNS bigint LANGUAGE sql VOLATILE AS"
     " $f$ SELECT floor((random() - 0.5) * 18446744073709549568.0)::bigint $f$;"
     "CREATE OR REPLACE FUNCTION rt_json_min(s text) RETURNS text LANGUAGE sql IMMUTABLE AS"
@@ -331,7 +343,7 @@ int rt_pg_migrate(retain_engine *e)
         return rc;
     /* Whoever migrates holds the lock; the others wait, then read the new
      * version. */
-    src = rt_pg_command(e, "BEGIN; SELECT pg_advisory_xact_lock(7405392650);"
+    src = rt_pg_command(e, "BEGIN; SELECT pg_advisory_xact_lock(" RT_PG_LOCK_MIGRATE ");"
                            " CREATE TABLE IF NOT EXISTS retain_schema (version INTEGER NOT NULL)");
     if (src == SQLITE_OK)
         src = read_version(e, &v);

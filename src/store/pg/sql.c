@@ -26,6 +26,9 @@
  *                               lowest, PostgreSQL highest)
  *   FROM (SELECT ...)           FROM (SELECT ...) AS rt_sN (an alias is
  *                               required before PostgreSQL 16)
+ *   a comment "pg: clause"      clause (what only PostgreSQL needs, such as
+ *   (slash-star pg: ...)        a claim's FOR UPDATE SKIP LOCKED; to SQLite
+ *                               it is a comment); other comments are dropped
  *
  * Anything else is passed through; a statement that needs more than this
  * is written in the shared subset instead (see docs/operations.md).
@@ -37,7 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { T_SPACE, T_WORD, T_NUM, T_STR, T_QUOTED, T_PARAM, T_PUNCT };
+enum { T_SPACE, T_WORD, T_NUM, T_STR, T_QUOTED, T_PARAM, T_PUNCT, T_COMMENT };
 
 typedef struct tok tok;
 struct tok {
@@ -86,6 +89,10 @@ static int lex(const retain_allocator *a, const char *sql, lexed *out)
             while (isspace((unsigned char)*p))
                 p++;
             k->kind = T_SPACE;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            p = end ? end + 2 : p + strlen(p);
+            k->kind = T_COMMENT;
         } else if (isalpha((unsigned char)*p) || *p == '_') {
             while (isalnum((unsigned char)*p) || *p == '_')
                 p++;
@@ -363,6 +370,11 @@ int rt_pg_rewrite(const retain_allocator *a, const char *sql, char **out, int *n
     rt_buf_init(&b, a);
     for (int i = 0; i < L.n; i++) {
         tok *t = &L.t[i];
+        if (t->kind == T_COMMENT) {
+            if (t->n > 7 && !strncmp(t->s, "/*pg:", 5))
+                rt_buf_append(&b, t->s + 5, (size_t)t->n - 7);
+            continue;
+        }
         if (t->pre) {
             rt_buf_append(&b, t->pre->s, (size_t)t->pre->n);
             rt_buf_putc(&b, '.');

@@ -25,6 +25,7 @@ int rt_pg_prepare(retain_engine *e, const char *sql, rt_pgst **out)
         return SQLITE_NOMEM;
     st->e = e;
     st->begin_write = strcmp(sql, "BEGIN IMMEDIATE") == 0;
+    st->begin_worker = strcmp(sql, "BEGIN IMMEDIATE TRANSACTION") == 0;
     st->control = !strncmp(sql, "BEGIN", 5) || !strcmp(sql, "COMMIT") ||
                   !strncmp(sql, "ROLLBACK", 8) || !strncmp(sql, "SAVEPOINT", 9) ||
                   !strncmp(sql, "RELEASE", 7);
@@ -257,10 +258,14 @@ static int execute(rt_pgst *st)
     int rc = rt_pg_ready(e);
     if (rc != SQLITE_OK)
         return rc;
-    if (st->begin_write) {
-        /* One writer at a time, as with SQLite: a transaction-scoped
-         * advisory lock taken when the transaction begins. */
-        rc = rt_pg_command(e, "BEGIN; SELECT pg_advisory_xact_lock(7405392651)");
+    if (st->begin_write || st->begin_worker) {
+        /* A writer alone, as with SQLite, or workers side by side: the
+         * store's transaction-scoped advisory lock, exclusive or shared
+         * (pg_impl.h). */
+        rc = rt_pg_command(e, st->begin_write
+                                  ? "BEGIN; SELECT pg_advisory_xact_lock(" RT_PG_LOCK_STORE ")"
+                                  : "BEGIN; SELECT pg_advisory_xact_lock_shared(" RT_PG_LOCK_STORE
+                                    ")");
         if (rc != SQLITE_OK && PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
             rt_pg_cleanup(e, "ROLLBACK");
         return rc;
