@@ -6,6 +6,7 @@
  *
  *   bench_tick [N customers, default 100000]
  *   bench_tick --rss N [DAYS]   (one run; prints peak RSS)
+ *   RETAIN_TEST_PG=conninfo bench_tick N   (also on PostgreSQL, 1/2/4 workers)
  *
  * Memory must stay flat as customers grow: the default run also runs
  * `--rss 10000` in a fresh process and prints its peak RSS; with
@@ -63,6 +64,44 @@ static double cpu_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* n customers, created at `t0` plus 0 to 23 hours (ids prefixed by
+ * `round`), each enrolled by its customer.created event; batches of 1000. */
+static int enroll(retain_engine *e, long n, int64_t t0, int round)
+{
+    char id[48], email[80];
+    for (long i = 0; i < n; i++) {
+        if (i % 1000 == 0)
+            retain_begin(e);
+        snprintf(id, sizeof id, "r%d-c%ld", round, i);
+        snprintf(email, sizeof email, "r%d-c%ld@example.com", round, i);
+        retain_customer c = RETAIN_CUSTOMER_INIT;
+        c.id = id;
+        c.email = email;
+        c.at = t0 + (i % 24) * HOUR;
+        if (retain_customer_upsert(e, &c)) {
+            fprintf(stderr, "bench_tick: %s\n", retain_errmsg(e));
+            retain_rollback(e);
+            return -1;
+        }
+        if ((i % 1000 == 999 || i == n - 1) && retain_commit(e)) {
+            fprintf(stderr, "bench_tick: %s\n", retain_errmsg(e));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_journey(retain_engine *e)
+{
+    retain_diag d;
+    size_t nd;
+    if (retain_journeys_load(e, journey, "bench", T0, &d, 1, &nd)) {
+        fprintf(stderr, "bench_tick: %d:%d: %s\n", d.line, d.column, d.message);
+        return -1;
+    }
+    return 0;
+}
+
 /* Returns seconds spent ticking `days` days (*cpu: processor seconds);
  * *touch gets messages sent. */
 static double run_retain(const char *path, long n, int days, long *touch, long *steps,
@@ -77,29 +116,10 @@ static double run_retain(const char *path, long n, int days, long *touch, long *
     t.send = noop;
     t.userdata = &sent;
     retain_transport_register(e, &t);
-    retain_diag d;
-    size_t nd;
-    if (retain_journeys_load(e, journey, "bench", T0, &d, 1, &nd)) {
-        fprintf(stderr, "bench_tick: %d:%d: %s\n", d.line, d.column, d.message);
+    if (load_journey(e))
         return -1;
-    }
-    char id[32], email[64];
-    for (long i = 0; i < n; i++) {
-        if (i % 1000 == 0)
-            retain_begin(e);
-        snprintf(id, sizeof id, "c%ld", i);
-        snprintf(email, sizeof email, "c%ld@example.com", i);
-        retain_customer c = RETAIN_CUSTOMER_INIT;
-        c.id = id;
-        c.email = email;
-        c.at = T0 + (i % 24) * HOUR;
-        if (retain_customer_upsert(e, &c)) {
-            fprintf(stderr, "bench_tick: %s\n", retain_errmsg(e));
-            return -1;
-        }
-        if (i % 1000 == 999 || i == n - 1)
-            retain_commit(e);
-    }
+    if (enroll(e, n, T0, 0))
+        return -1;
     double t0 = bench_now(), c0 = cpu_now();
     *steps = 0;
     for (int h = 0; h <= days * 24; h++) {
@@ -115,6 +135,65 @@ static double run_retain(const char *path, long n, int days, long *touch, long *
     *touch = sent;
     retain_engine_close(e);
     return dt;
+}
+
+/* ---- PostgreSQL: ticks by 1, 2 and 4 worker processes ------------------- */
+
+typedef struct pg_round {
+    const char *path;
+    int64_t t0;
+    int days;
+} pg_round;
+
+/* One worker: its own engine (connection); ticks hour by hour in step
+ * with the others (a simulated clock all of them share). A worker that
+ * fails keeps stepping, so that the others are not left waiting. */
+static int tick_worker(int idx, int workers, bench_shared *sh, void *ctx)
+{
+    (void)idx;
+    (void)workers;
+    const pg_round *r = ctx;
+    retain_engine *e = NULL;
+    long sent = 0;
+    int rc = retain_engine_open(&e, r->path, NULL);
+    retain_transport t = RETAIN_TRANSPORT_INIT;
+    t.channel = "email";
+    t.send = noop;
+    t.userdata = &sent;
+    if (rc == RETAIN_OK)
+        rc = retain_transport_register(e, &t);
+    pthread_barrier_wait(&sh->start);
+    for (int h = 0; h <= r->days * 24; h++) {
+        retain_tick_stats st;
+        if (rc == RETAIN_OK && (rc = retain_engine_tick(e, r->t0 + h * HOUR, &st)))
+            fprintf(stderr, "bench_tick: worker: %s\n", retain_errmsg(e));
+        pthread_barrier_wait(&sh->step);
+    }
+    if (rc)
+        atomic_store(&sh->failed, 1);
+    atomic_fetch_add(&sh->count, sent);
+    retain_engine_close(e);
+    return rc;
+}
+
+/* Enroll n customers (one host), then tick them through 30 days with
+ * `workers` processes; touchpoints/s. Rounds are 40 simulated days apart:
+ * each starts when the journeys of the one before have ended. */
+static double pg_run(const char *path, long n, int round, int workers, int days, long *touch)
+{
+    retain_engine *e;
+    if (retain_engine_open(&e, path, NULL) != RETAIN_OK)
+        return -1;
+    int64_t t0 = T0 + round * 40LL * 24 * HOUR;
+    int rc = round == 0 ? load_journey(e) : 0;
+    if (rc == 0)
+        rc = enroll(e, n, t0, round);
+    retain_engine_close(e);
+    if (rc)
+        return -1;
+    pg_round r = { path, t0, days };
+    double dt = bench_workers(workers, tick_worker, &r, touch);
+    return dt > 0 ? *touch / dt : -1;
 }
 
 /* Bare SQLite: the same number of single-row updates, batched like the
@@ -200,19 +279,28 @@ int main(int argc, char **argv)
     double bare = run_bare(b, n, touch);
     rm_db(b);
     double rate = touch / lib, bare_rate = touch / bare;
-    /* The same run on PostgreSQL, once, when a server is given (meson's
-     * tick-pg benchmark starts one): one worker, against this run's SQLite. */
+    /* The same journeys on PostgreSQL when a server is given (meson's
+     * tick-pg benchmark starts one): customers enrolled by one host, ticked
+     * by 1, 2 and 4 worker processes, against SQLite's run above. */
     const char *pg = getenv("RETAIN_TEST_PG");
     if (pg && *pg) {
-        long ptouch = 0, psteps = 0;
-        double pcpu = 0, tp = run_retain(pg, n, days, &ptouch, &psteps, &pcpu);
-        if (tp > 0 && ptouch == touch)
-            printf("{\"benchmark\":\"tick-postgresql\",\"customers\":%ld,\"workers\":1,"
+        static const int ws[] = { 1, 2, 4 };
+        double one = 0;
+        for (int k = 0; k < 3; k++) {
+            long ptouch = 0;
+            double pr = pg_run(pg, n, k, ws[k], days, &ptouch);
+            if (pr <= 0 || ptouch != touch) {
+                printf("{\"benchmark\":\"tick-postgresql\",\"workers\":%d,\"error\":"
+                       "\"run failed (%ld of %ld touchpoints)\"}\n", ws[k], ptouch, touch);
+                return 1;
+            }
+            if (k == 0)
+                one = pr;
+            printf("{\"benchmark\":\"tick-postgresql\",\"customers\":%ld,\"workers\":%d,"
                    "\"postgresql_touchpoints_per_s\":%.0f,\"sqlite_touchpoints_per_s\":%.0f,"
-                   "\"ratio_to_sqlite\":%.3f}\n", n, ptouch / tp, rate, ptouch / tp / rate);
-        else
-            printf("{\"benchmark\":\"tick-postgresql\",\"error\":\"run failed (%ld of %ld "
-                   "touchpoints)\"}\n", ptouch, touch);
+                   "\"ratio_to_sqlite\":%.3f,\"speedup_over_1_worker\":%.2f}\n",
+                   n, ws[k], pr, rate, pr / rate, pr / one);
+        }
         return 0; /* the memory runs below are SQLite's */
     }
     double rss_small = rss_of(argv[0], 10000, 30);

@@ -58,6 +58,23 @@ int main(void)
     rewrites("SELECT a FROM t WHERE rt_claim(c) LIMIT ?1 /* a note */ /*pg: FOR UPDATE SKIP LOCKED*/",
              "SELECT a FROM t WHERE rt_claim(c) LIMIT $1   FOR UPDATE SKIP LOCKED", 1, false);
 
+    /* Indexes keep SQLite's NULL order, so that ORDER BY can use them. */
+    {
+        retain_allocator a;
+        rt_allocator_resolve(&a, NULL);
+        char *got = NULL;
+        CHECK_INT(rt_pg_index_order(&a,
+                                    "CREATE TABLE t (a INT, b INT);"
+                                    "CREATE INDEX t_ab ON t(a, b DESC) WHERE a IN (1,2);"
+                                    "CREATE UNIQUE INDEX t_l ON t(lower(a), b NULLS LAST);",
+                                    &got),
+                  0);
+        CHECK_STR(got, "CREATE TABLE t (a INT, b INT);"
+                       "CREATE INDEX t_ab ON t(a NULLS FIRST, b DESC NULLS LAST) WHERE a IN (1,2);"
+                       "CREATE UNIQUE INDEX t_l ON t(lower(a) NULLS FIRST, b NULLS LAST);");
+        rt_free(&a, got);
+    }
+
     /* Unbalanced parentheses are refused, not guessed at. */
     retain_allocator a;
     rt_allocator_resolve(&a, NULL);

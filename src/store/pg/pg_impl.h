@@ -66,6 +66,10 @@ struct rt_pgst {
 int rt_pg_rewrite(const retain_allocator *a, const char *sql, char **out, int *nparams,
                   bool *returns_id);
 bool rt_pg_identity_table(const char *name, int n);
+/* The index definitions of `ddl` with SQLite's NULL order (ASC columns
+ * NULLS FIRST, DESC NULLS LAST), the order rt_pg_rewrite gives ORDER BY,
+ * so that an index can deliver rows in it; 0, -1 or 1 as above. */
+int rt_pg_index_order(const retain_allocator *a, const char *ddl, char **out);
 
 /* schema.c: bring the database to the current schema version. */
 int rt_pg_migrate(retain_engine *e);

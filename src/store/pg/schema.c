@@ -328,6 +328,21 @@ static int check_version(retain_engine *e, int v)
     return RETAIN_OK;
 }
 
+/* One migration, its indexes in SQLite's NULL order (sql.c). */
+static int migrate_one(retain_engine *e, const char *ddl)
+{
+    char *sql = NULL;
+    int rc = rt_pg_index_order(&e->alloc, ddl, &sql);
+    if (rc) {
+        rt_copy(e->pg->errmsg, sizeof e->pg->errmsg,
+                rc < 0 ? "out of memory" : "a migration could not be translated");
+        return rc < 0 ? SQLITE_NOMEM : SQLITE_INTERNAL;
+    }
+    rc = rt_pg_command(e, sql);
+    rt_free(&e->alloc, sql);
+    return rc;
+}
+
 int rt_pg_migrate(retain_engine *e)
 {
     if (N_MIGRATIONS != retain_schema_version())
@@ -356,7 +371,7 @@ int rt_pg_migrate(retain_engine *e)
         if (src == SQLITE_OK)
             src = rt_pg_command(e, functions);
         for (; src == SQLITE_OK && v < N_MIGRATIONS; v++)
-            src = migrations[v] ? rt_pg_command(e, migrations[v]) : SQLITE_OK;
+            src = migrations[v] ? migrate_one(e, migrations[v]) : SQLITE_OK;
         char sql[96];
         rt_format(sql, sizeof sql, "DELETE FROM retain_schema; INSERT INTO retain_schema VALUES (%d)",
                   N_MIGRATIONS);

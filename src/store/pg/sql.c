@@ -30,6 +30,10 @@
  *   (slash-star pg: ...)        a claim's FOR UPDATE SKIP LOCKED; to SQLite
  *                               it is a comment); other comments are dropped
  *
+ * The schema's index definitions get the same NULL order
+ * (rt_pg_index_order), so that such an ORDER BY can be read off an index
+ * rather than sorted (a claim's LIMIT then stops the scan early).
+ *
  * Anything else is passed through; a statement that needs more than this
  * is written in the shared subset instead (see docs/operations.md).
  */
@@ -262,6 +266,78 @@ bool rt_pg_identity_table(const char *name, int n)
     return false;
 }
 
+/* Write L's tokens (their replacements, and what goes before and after
+ * them) into b. */
+static void emit(const lexed *L, rt_buf *b)
+{
+    for (int i = 0; i < L->n; i++) {
+        const tok *t = &L->t[i];
+        if (t->kind == T_COMMENT) {
+            if (t->n > 7 && !strncmp(t->s, "/*pg:", 5))
+                rt_buf_append(b, t->s + 5, (size_t)t->n - 7);
+            continue;
+        }
+        if (t->pre) {
+            rt_buf_append(b, t->pre->s, (size_t)t->pre->n);
+            rt_buf_putc(b, '.');
+        }
+        if (t->repl)
+            rt_buf_puts(b, t->repl);
+        else
+            rt_buf_append(b, t->s, (size_t)t->n);
+        if (t->post)
+            rt_buf_puts(b, t->post);
+    }
+}
+
+int rt_pg_index_order(const retain_allocator *a, const char *ddl, char **out)
+{
+    lexed L;
+    *out = NULL;
+    L.t = NULL;
+    int rc = lex(a, ddl, &L);
+    if (rc) {
+        rt_free(a, L.t);
+        return rc;
+    }
+    for (int i = 0; i < L.n; i++) {
+        if (!is_word(&L.t[i], "INDEX"))
+            continue;
+        int on = next_tok(&L, i); /* the index's name, then ON */
+        on = on >= 0 ? next_tok(&L, on) : -1;
+        int table = on >= 0 && is_word(&L.t[on], "ON") ? next_tok(&L, on) : -1;
+        int open = table >= 0 ? next_tok(&L, table) : -1;
+        if (open < 0 || !is_punct(&L.t[open], '(') || L.t[open].match < 0)
+            continue;
+        int depth = L.t[open].depth + 1, last = -1;
+        bool has_nulls = false, desc = false;
+        for (int k = open + 1; k <= L.t[open].match; k++) {
+            tok *t = &L.t[k];
+            if (k == L.t[open].match || (t->depth == depth && is_punct(t, ','))) {
+                if (last >= 0 && !has_nulls)
+                    L.t[last].post = desc ? " NULLS LAST" : " NULLS FIRST";
+                last = -1;
+                has_nulls = desc = false;
+                continue;
+            }
+            if (t->kind == T_SPACE)
+                continue;
+            if (t->depth == depth) {
+                has_nulls |= is_word(t, "NULLS");
+                desc = is_word(t, "DESC") ? true : is_word(t, "ASC") ? false : desc;
+            }
+            if (t->depth == depth) /* not inside an expression's parentheses */
+                last = k;
+        }
+        i = L.t[open].match;
+    }
+    rt_buf b;
+    rt_buf_init(&b, a);
+    emit(&L, &b);
+    rt_free(a, L.t);
+    return rt_buf_finish(&b, out) == RETAIN_OK ? 0 : -1;
+}
+
 int rt_pg_rewrite(const retain_allocator *a, const char *sql, char **out, int *nparams,
                   bool *returns_id)
 {
@@ -368,24 +444,7 @@ int rt_pg_rewrite(const retain_allocator *a, const char *sql, char **out, int *n
     }
     rt_buf b;
     rt_buf_init(&b, a);
-    for (int i = 0; i < L.n; i++) {
-        tok *t = &L.t[i];
-        if (t->kind == T_COMMENT) {
-            if (t->n > 7 && !strncmp(t->s, "/*pg:", 5))
-                rt_buf_append(&b, t->s + 5, (size_t)t->n - 7);
-            continue;
-        }
-        if (t->pre) {
-            rt_buf_append(&b, t->pre->s, (size_t)t->pre->n);
-            rt_buf_putc(&b, '.');
-        }
-        if (t->repl)
-            rt_buf_puts(&b, t->repl);
-        else
-            rt_buf_append(&b, t->s, (size_t)t->n);
-        if (t->post)
-            rt_buf_puts(&b, t->post);
-    }
+    emit(&L, &b);
     /* Trailing clauses go before a final semicolon or RETURNING. */
     if (ignore || (insert_id && !has_returning)) {
         size_t end = b.len;
