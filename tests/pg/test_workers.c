@@ -7,7 +7,8 @@
  *
  * "Another worker" is the test's own connection holding the locks a
  * worker's transaction holds (src/store/pg/pg_impl.h), so that each case
- * is exact rather than a race. Runs only against a server (meson's pg
+ * is exact rather than a race. Stores in two schemas of one database do
+ * not share these locks. Runs only against a server (meson's pg
  * suite starts one); without RETAIN_TEST_PG it fails.
  */
 #include "../delivery/dutil.h"
@@ -158,6 +159,26 @@ static void a_tick_passes_a_held_customer_by(const char *path)
     retain_engine_close(e);
 }
 
+/* Two stores in two schemas of one database have locks of their own. */
+static void stores_apart(const char *path)
+{
+    char path2[512];
+    d_tmpdb(path2, sizeof path2, "workers-2");
+    retain_engine *e1 = open_quick(path), *e2 = open_quick(path2);
+    other(path, "BEGIN; SELECT pg_advisory_xact_lock(" RT_PG_LOCK_STORE ")");
+    retain_customer c = RETAIN_CUSTOMER_INIT;
+    c.id = "apart";
+    c.email = "apart@example.com";
+    c.at = T0;
+    CHECK_OK(e2, retain_customer_upsert(e2, &c));
+    CHECK_INT(retain_customer_upsert(e1, &c), RETAIN_EBUSY);
+    other(path, "COMMIT");
+    CHECK_OK(e1, retain_customer_upsert(e1, &c));
+    retain_engine_close(e1);
+    retain_engine_close(e2);
+    d_rmdb(path2);
+}
+
 int main(void)
 {
     if (!t_backend_pg()) {
@@ -176,6 +197,7 @@ int main(void)
     a_held_customer_is_passed_by(path);
     a_locked_row_is_passed_by(path);
     a_tick_passes_a_held_customer_by(path);
+    stores_apart(path);
     d_rmdb(path);
     return t_report("pg-workers");
 }

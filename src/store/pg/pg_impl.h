@@ -30,11 +30,15 @@ struct rt_pg {
  * lock exclusively; workers (a tick's or a delivery run's transactions)
  * hold it shared, so that they run side by side, and take each customer
  * they touch (rt_claim, rt_lock in schema.c): a customer is worked on by
- * one transaction at a time, whichever host it runs on. */
-#define RT_PG_LOCK_STORE "7405392651"
-#define RT_PG_LOCK_MIGRATE "7405392650"
-#define RT_PG_LOCK_CUSTOMERS "740539265" /* int4 key space: (this, customer) */
-#define RT_PG_LOCK_RESOURCES "740539266" /* (this, RT_LOCK_*) */
+ * one transaction at a time, whichever host it runs on. Keys are pairs of
+ * int4, the first a hash of the store's schema (current_schema(), from
+ * the connection's search_path), so that stores in two schemas of one
+ * database never wait for each other. */
+#define RT_PG_LOCK_SPACE(what) "hashtext(coalesce(current_schema(),'') || '/" what "')"
+#define RT_PG_LOCK_STORE RT_PG_LOCK_SPACE("store") ", 1"
+#define RT_PG_LOCK_MIGRATE RT_PG_LOCK_SPACE("store") ", 0"
+#define RT_PG_LOCK_CUSTOMERS RT_PG_LOCK_SPACE("customers")  /* , customer */
+#define RT_PG_LOCK_RESOURCES RT_PG_LOCK_SPACE("resources")  /* , RT_LOCK_* */
 
 /* The type OIDs of the server's results and parameters the driver reads. */
 enum { RT_OID_BOOL = 16, RT_OID_INT8 = 20, RT_OID_INT2 = 21, RT_OID_INT4 = 23, RT_OID_TEXT = 25,
