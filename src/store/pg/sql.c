@@ -74,6 +74,8 @@ static bool is_punct(const tok *t, char c)
     return t->kind == T_PUNCT && t->n == 1 && t->s[0] == c;
 }
 
+/* Tokens of `sql` into out (free out->t); -1 for want of memory, 1 for
+ * unbalanced parentheses (nothing to free). */
 static int lex(const retain_allocator *a, const char *sql, lexed *out)
 {
     size_t len = strlen(sql);
@@ -148,9 +150,13 @@ static int lex(const retain_allocator *a, const char *sql, lexed *out)
         }
         n++;
     }
+    if (sp != 0) {
+        rt_free(a, t);
+        return 1;
+    }
     out->t = t;
     out->n = n;
-    return sp == 0 ? 0 : 1;
+    return 0;
 }
 
 /* The next token after i that is not white space, or -1. */
@@ -294,12 +300,9 @@ int rt_pg_index_order(const retain_allocator *a, const char *ddl, char **out)
 {
     lexed L;
     *out = NULL;
-    L.t = NULL;
     int rc = lex(a, ddl, &L);
-    if (rc) {
-        rt_free(a, L.t);
+    if (rc)
         return rc;
-    }
     for (int i = 0; i < L.n; i++) {
         if (!is_word(&L.t[i], "INDEX"))
             continue;
@@ -345,12 +348,9 @@ int rt_pg_rewrite(const retain_allocator *a, const char *sql, char **out, int *n
     *out = NULL;
     *nparams = 0;
     *returns_id = false;
-    L.t = NULL;
     int rc = lex(a, sql, &L);
-    if (rc) {
-        rt_free(a, L.t);
+    if (rc)
         return rc;
-    }
     int maxp = 0, subq = 0;
     bool ignore = false, has_returning = false, insert_id = false;
     const tok *table = NULL; /* of INSERT INTO */
