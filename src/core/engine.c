@@ -228,6 +228,7 @@ int retain_begin(retain_engine *e)
         return rc;
     rc = rt_exec(e, rt_sql_begin);
     if (rc == RETAIN_OK) {
+        e->tx_serial++;
         e->in_host_tx = true;
         e->host_tx_lost = 0;
     }

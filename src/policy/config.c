@@ -205,6 +205,13 @@ int rt_policy_get(retain_engine *e, const rt_policy **out)
             return rt_nomem(e);
     }
     rt_policy *p = ds->policy;
+    /* Within one write transaction nobody else can change the policy:
+     * the generation is read once per transaction. */
+    bool in_tx = e->in_host_tx || e->call_depth > 0;
+    if (p->valid && in_tx && p->checked_tx == e->tx_serial) {
+        *out = p;
+        return RETAIN_OK;
+    }
     int64_t gen;
     int rc = ob_policy_generation(e, &gen);
     if (rc)
@@ -213,6 +220,7 @@ int rt_policy_get(retain_engine *e, const rt_policy **out)
         if ((rc = reload(e, p, gen)))
             return rc;
     }
+    p->checked_tx = in_tx ? e->tx_serial : 0;
     *out = p;
     return RETAIN_OK;
 }

@@ -83,6 +83,7 @@ typedef struct rt_cap {
 typedef struct rt_policy {
     int64_t generation;
     bool valid;
+    uint64_t checked_tx;   /* the write transaction that read `generation`, 0: none */
     rt_quiet *quiet;
     int nquiet;
     rt_cap *caps;

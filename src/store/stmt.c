@@ -383,6 +383,8 @@ static int tx_begin(retain_engine *e, const char *begin)
                         retain_errstr(e->host_tx_lost));
     int rc = rt_exec(e, e->in_host_tx ? sql_savepoint : begin);
     if (rc == RETAIN_OK) {
+        if (!e->in_host_tx)
+            e->tx_serial++;
         e->call_depth++;
     } else if (e->in_host_tx && rt_autocommit(e)) {
         /* A SAVEPOINT that fails for want of memory may take the host's

@@ -303,6 +303,58 @@ static void test_two_engines_one_file(void)
     t_rmdb(path);
 }
 
+/* PostgreSQL only: inside a host transaction a call's SAVEPOINT travels
+ * with its first statement (one round trip); when that statement fails on
+ * the server (here: a table another session has locked, past the lock
+ * timeout) the call alone is undone and the group goes on. */
+static void test_call_fails_in_group(void)
+{
+    if (!t_backend_pg())
+        return;
+    char path[512];
+    t_tmpdb(path, sizeof path, "callfail");
+    retain_options o = RETAIN_OPTIONS_INIT;
+    o.busy_timeout_ms = 200;
+    retain_engine *e;
+    CHECK_OK(NULL, retain_engine_open(&e, path, &o));
+    retain_customer c = RETAIN_CUSTOMER_INIT;
+    CHECK_OK(e, retain_begin(e));
+    /* The group's first call fails at its first statement, which went in
+     * one pipeline with the call's SAVEPOINT. */
+    CHECK_INT(t_backend_sql(path, "BEGIN; LOCK TABLE customer IN ACCESS EXCLUSIVE MODE"), 0);
+    c.id = "blocked";
+    CHECK_RC(e, retain_customer_upsert(e, &c), RETAIN_EBUSY);
+    CHECK_INT(t_backend_sql(path, "COMMIT"), 0);
+    c.id = "kept";
+    CHECK_OK(e, retain_customer_upsert(e, &c));
+    CHECK_INT(t_backend_sql(path, "BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"), 0);
+    retain_order ord = RETAIN_ORDER_INIT;
+    ord.id = "o-blocked";
+    ord.customer_id = "kept";
+    ord.channel = "web";
+    ord.currency = "USD";
+    ord.total = 100;
+    CHECK_RC(e, retain_order_record(e, &ord), RETAIN_EBUSY);
+    CHECK_INT(t_backend_sql(path, "COMMIT"), 0);
+    c.id = "kept-2";
+    CHECK_OK(e, retain_customer_upsert(e, &c));
+    ord.id = "o-after";
+    CHECK_OK(e, retain_order_record(e, &ord));
+    CHECK_OK(e, retain_commit(e));
+    retain_counts n;
+    CHECK_OK(e, retain_engine_counts(e, &n));
+    CHECK_INT(n.customers, 2);
+    CHECK_INT(n.orders, 1);
+    /* A group of calls that read only, and one that is empty. */
+    CHECK_OK(e, retain_begin(e));
+    CHECK_OK(e, retain_engine_counts(e, &n));
+    CHECK_OK(e, retain_commit(e));
+    CHECK_OK(e, retain_begin(e));
+    CHECK_OK(e, retain_rollback(e));
+    retain_engine_close(e);
+    t_rmdb(path);
+}
+
 /* PostgreSQL only: the server ends the engine's session (a restart, a
  * failover, an administrator). The call fails with RETAIN_EIO and leaves
  * nothing half-written; the next call reconnects; a host transaction that
@@ -365,6 +417,7 @@ int main(void)
     test_wal_and_persistence();
     test_transactions();
     test_two_engines_one_file();
+    test_call_fails_in_group();
     test_connection_lost();
     return t_report("engine");
 }

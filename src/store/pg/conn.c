@@ -69,9 +69,50 @@ int rt_pg_fail(retain_engine *e, const PGresult *res)
     return code_of(state);
 }
 
+static const char sql_savepoint[] = "SAVEPOINT rt_call", sql_release[] = "RELEASE rt_call";
+
+int rt_pg_defer(retain_engine *e, const char *sql)
+{
+    struct rt_pg *pg = e->pg;
+    bool release = !strcmp(sql, sql_release);
+    if (release && pg->npending > 0 && pg->pending[pg->npending - 1] == sql_savepoint) {
+        pg->npending--; /* a call that ran no statement */
+        return SQLITE_OK;
+    }
+    if (pg->npending == (int)(sizeof pg->pending / sizeof pg->pending[0]))
+        return rt_pg_command(e, release ? sql_release : sql_savepoint);
+    pg->pending[pg->npending++] = release ? sql_release : sql_savepoint;
+    return SQLITE_OK;
+}
+
+/* PQexec of the deferred commands and `sql` in one round trip. A full
+ * ROLLBACK makes the deferred ones moot: they are dropped. */
+static PGresult *exec_with_pending(struct rt_pg *pg, const char *sql)
+{
+    bool rollback = !strncmp(sql, "ROLLBACK", 8) && strncmp(sql, "ROLLBACK TO", 11) != 0;
+    int n = rollback ? 0 : pg->npending;
+    pg->npending = 0;
+    if (n == 0)
+        return PQexec(pg->conn, sql);
+    char buf[512];
+    size_t len = 0;
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s; ", pg->pending[i]);
+    if (len + strlen(sql) >= sizeof buf) { /* a long command: the deferred ones first */
+        buf[len - 2] = '\0';
+        PGresult *first = PQexec(pg->conn, buf);
+        if (PQresultStatus(first) != PGRES_COMMAND_OK)
+            return first;
+        PQclear(first);
+        return PQexec(pg->conn, sql);
+    }
+    snprintf(buf + len, sizeof buf - len, "%s", sql);
+    return PQexec(pg->conn, buf);
+}
+
 int rt_pg_command(retain_engine *e, const char *sql)
 {
-    PGresult *res = PQexec(e->pg->conn, sql);
+    PGresult *res = exec_with_pending(e->pg, sql);
     ExecStatusType s = PQresultStatus(res);
     int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? SQLITE_OK : rt_pg_fail(e, res);
     PQclear(res);
@@ -84,7 +125,7 @@ void rt_pg_cleanup(retain_engine *e, const char *sql)
     char state[sizeof pg->sqlstate], msg[sizeof pg->errmsg];
     memcpy(state, pg->sqlstate, sizeof state);
     memcpy(msg, pg->errmsg, sizeof msg);
-    PQclear(PQexec(pg->conn, sql));
+    PQclear(exec_with_pending(pg, sql));
     memcpy(pg->sqlstate, state, sizeof state);
     memcpy(pg->errmsg, msg, sizeof msg);
 }
@@ -119,6 +160,7 @@ int rt_pg_ready(retain_engine *e)
     }
     PQsetNoticeProcessor(pg->conn, no_notices, NULL);
     pg->broken = false;
+    pg->npending = 0; /* the transaction they belonged to is gone */
     pg->generation++; /* the server forgot every prepared statement */
     return session_setup(e);
 }

@@ -22,6 +22,12 @@ struct rt_pg {
     int64_t changes;      /* rows changed by the last INSERT, UPDATE or DELETE */
     int64_t last_id;      /* id of the last row inserted into an identity table */
     bool broken;          /* the connection was lost: reconnect before the next call */
+    /* A call's SAVEPOINT and RELEASE inside a host's transaction, not yet
+     * sent: they go with the next statement (one round trip, a pipeline)
+     * or before the next command; a SAVEPOINT released before anything ran
+     * is never sent. */
+    const char *pending[4];
+    int npending;
     char sqlstate[6];     /* of the last error */
     char errmsg[512];
 };
@@ -55,6 +61,7 @@ struct rt_pgst {
     bool begin_write;     /* BEGIN IMMEDIATE: begin, then take the store lock */
     bool begin_worker;    /* BEGIN IMMEDIATE TRANSACTION: begin, take it shared */
     bool control;         /* BEGIN, COMMIT, SAVEPOINT...: run as a plain command */
+    bool deferred;        /* a call's SAVEPOINT or RELEASE: sent with what follows */
     char **values;        /* nparams text values (NULL: SQL NULL) */
     char *types;          /* nparams: 'i' int8, 'd' float8, 't' text, 'n' null */
     char name[24];        /* prepared name, "" when not yet prepared */
@@ -84,6 +91,8 @@ int rt_pg_migrate(retain_engine *e);
 int rt_pg_fail(retain_engine *e, const PGresult *res);
 /* Run one command without parameters; an SQLite result code. */
 int rt_pg_command(retain_engine *e, const char *sql);
+/* Defer `sql`, "SAVEPOINT rt_call" or "RELEASE rt_call" (struct rt_pg). */
+int rt_pg_defer(retain_engine *e, const char *sql);
 /* Run a clean-up command (a rollback) after a failure, keeping the
  * failure's SQLSTATE and message rather than the clean-up's. */
 void rt_pg_cleanup(retain_engine *e, const char *sql);

@@ -26,6 +26,7 @@ int rt_pg_prepare(retain_engine *e, const char *sql, rt_pgst **out)
     st->e = e;
     st->begin_write = strcmp(sql, "BEGIN IMMEDIATE") == 0;
     st->begin_worker = strcmp(sql, "BEGIN IMMEDIATE TRANSACTION") == 0;
+    st->deferred = !strcmp(sql, "SAVEPOINT rt_call") || !strcmp(sql, "RELEASE rt_call");
     st->control = !strncmp(sql, "BEGIN", 5) || !strcmp(sql, "COMMIT") ||
                   !strncmp(sql, "ROLLBACK", 8) || !strncmp(sql, "SAVEPOINT", 9) ||
                   !strncmp(sql, "RELEASE", 7);
@@ -81,7 +82,7 @@ static void deallocate(rt_pgst *st)
         return;
     char sql[48];
     rt_format(sql, sizeof sql, "DEALLOCATE %s", st->name);
-    PQclear(PQexec(pg->conn, sql));
+    rt_pg_cleanup(st->e, sql); /* its failure is nobody's business */
 }
 
 void rt_pg_finalize(rt_pgst *st)
@@ -246,6 +247,57 @@ static int prepare_server(rt_pgst *st)
     return SQLITE_OK;
 }
 
+/* Execute st's prepared statement; the deferred SAVEPOINT and RELEASE go
+ * with it in one pipeline (one round trip). The result is the first that
+ * failed, or the statement's. */
+static PGresult *exec_prepared(rt_pgst *st)
+{
+    struct rt_pg *pg = st->e->pg;
+    PGconn *c = pg->conn;
+    const char *const *values = (const char *const *)st->values;
+    int n = pg->npending;
+#ifdef LIBPQ_HAS_PIPELINING
+    if (n == 0 || !PQenterPipelineMode(c))
+#endif
+    {
+        if (n > 0) {
+            int rc = rt_pg_command(st->e, "SELECT 1"); /* sends what was deferred */
+            if (rc != SQLITE_OK)
+                return NULL;
+        }
+        return PQexecPrepared(c, st->name, st->nparams, values, NULL, NULL, 0);
+    }
+#ifdef LIBPQ_HAS_PIPELINING
+    pg->npending = 0;
+    bool sent = true;
+    for (int i = 0; i < n && sent; i++)
+        sent = PQsendQueryParams(c, pg->pending[i], 0, NULL, NULL, NULL, NULL, 0) == 1;
+    sent = sent && PQsendQueryPrepared(c, st->name, st->nparams, values, NULL, NULL, 0) == 1 &&
+           PQpipelineSync(c) == 1;
+    PGresult *failed = NULL, *res = NULL;
+    if (sent) {
+        for (int i = 0; i < n; i++) {
+            PGresult *r = PQgetResult(c);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK && !failed)
+                failed = r;
+            else
+                PQclear(r);
+            PQclear(PQgetResult(c)); /* the end of this command's results */
+        }
+        res = PQgetResult(c);
+        if (res)
+            PQclear(PQgetResult(c));
+        PQclear(PQgetResult(c)); /* the pipeline's sync */
+    }
+    PQexitPipelineMode(c);
+    if (failed) {
+        PQclear(res);
+        return failed;
+    }
+    return res; /* NULL when nothing could be sent: rt_pg_fail reads the connection */
+#endif
+}
+
 static bool is_write_tag(const char *tag)
 {
     return !strncmp(tag, "INSERT", 6) || !strncmp(tag, "UPDATE", 6) || !strncmp(tag, "DELETE", 6);
@@ -270,6 +322,8 @@ static int execute(rt_pgst *st)
             rt_pg_cleanup(e, "ROLLBACK");
         return rc;
     }
+    if (st->deferred)
+        return rt_pg_defer(e, st->sql);
     if (st->control)
         return rt_pg_command(e, st->sql);
     if (!st->name[0] || st->generation != pg->generation ||
@@ -277,8 +331,7 @@ static int execute(rt_pgst *st)
         if ((rc = prepare_server(st)) != SQLITE_OK)
             return rc;
     }
-    PGresult *res = PQexecPrepared(pg->conn, st->name, st->nparams,
-                                   (const char *const *)st->values, NULL, NULL, 0);
+    PGresult *res = exec_prepared(st);
     ExecStatusType s = PQresultStatus(res);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
         rc = rt_pg_fail(e, res);
