@@ -54,9 +54,10 @@ struct retain_engine {
     bool in_host_tx;     /* retain_begin() is active */
     bool in_callback;    /* a transport callback is running (src/dispatch) */
     int call_depth;      /* nesting of rt_tx_begin() within one public call */
-    /* Counts the write transactions begun (retain_begin, a call's own): what
-     * was read from the store in one of them stays true until it ends, for
-     * no other engine writes meanwhile. */
+    /* Counts the write transactions begun (retain_begin, a call's own), and
+     * calls that failed: what was read from the store in one stays true
+     * until it ends (no other engine writes meanwhile), unless a call of
+     * its own failed and was undone. */
     uint64_t tx_serial;
     int host_tx_lost;    /* the error that rolled back the host's whole transaction, or 0 */
     int errcode;

@@ -107,6 +107,7 @@ typedef struct rt_journey_set {
     struct retain_eval_ctx *ctx; /* reused by every condition of this engine */
     void *scratch;               /* store rows for conditions (cond.c) */
     int64_t stored;              /* definitions in the store when last read */
+    uint64_t checked_tx;         /* the write transaction that last compared them, 0: none */
 } rt_journey_set;
 
 /* Loaded journeys, by name and version; NULL if absent. */

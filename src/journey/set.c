@@ -111,10 +111,18 @@ int jr_ensure_loaded(retain_engine *e)
      * nor advance the instances others enrolled (it ended those as "journey
      * version not loaded", and their messages were lost). */
     int rc;
+    /* Within one write transaction no other engine installs any. */
+    bool in_tx = e->in_host_tx || e->call_depth > 0;
+    if (e->journeys && in_tx && e->journeys->checked_tx == e->tx_serial)
+        return RETAIN_OK;
     if (e->journeys) {
         int64_t n;
-        if ((rc = js_def_count(e, &n)) || n == e->journeys->stored)
+        if ((rc = js_def_count(e, &n)))
             return rc;
+        if (n == e->journeys->stored) {
+            e->journeys->checked_tx = in_tx ? e->tx_serial : 0;
+            return RETAIN_OK;
+        }
     } else {
         e->journeys = rt_calloc(&e->alloc, 1, sizeof *e->journeys);
         if (!e->journeys)
@@ -122,8 +130,10 @@ int jr_ensure_loaded(retain_engine *e)
     }
     int64_t seen = 0;
     rc = js_def_each(e, load_one, &seen);
-    if (rc == RETAIN_OK)
+    if (rc == RETAIN_OK) {
         e->journeys->stored = seen;
+        e->journeys->checked_tx = in_tx ? e->tx_serial : 0;
+    }
     else if (e->journeys->count == 0)
         rt_journeys_free(e);
     return rc;

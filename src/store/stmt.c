@@ -429,6 +429,8 @@ int rt_tx_end(retain_engine *e, int rc)
 {
     if (--e->call_depth > 0)
         return rc;
+    if (rc != RETAIN_OK)
+        e->tx_serial++; /* what the call read or left in memory is checked again */
     if (rc == RETAIN_OK && rt_autocommit(e))
         rc = rt_error(e, RETAIN_EINTERNAL,
                       "the call's transaction ended under it (a statement error was lost); "
