@@ -289,7 +289,11 @@ static PGresult *exec_prepared(rt_pgst *st)
             PQclear(PQgetResult(c));
         PQclear(PQgetResult(c)); /* the pipeline's sync */
     }
-    PQexitPipelineMode(c);
+    /* A pipeline that could not be sent whole (libpq out of memory) leaves
+     * results nobody reads: the session is given up, the next call
+     * reconnects. */
+    if (PQexitPipelineMode(c) != 1 || !sent)
+        pg->broken = true;
     if (failed) {
         PQclear(res);
         return failed;
