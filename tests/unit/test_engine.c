@@ -222,6 +222,18 @@ static void test_wal_and_persistence(void)
     t_rmdb(path);
 }
 
+/* A web order of 1.00 USD without lines. */
+static retain_order web_order(const char *id, const char *customer)
+{
+    retain_order o = RETAIN_ORDER_INIT;
+    o.id = id;
+    o.customer_id = customer;
+    o.channel = "web";
+    o.currency = "USD";
+    o.total = 100;
+    return o;
+}
+
 static void test_transactions(void)
 {
     retain_engine *e;
@@ -235,12 +247,7 @@ static void test_transactions(void)
     c.id = "t1";
     CHECK_OK(e, retain_customer_upsert(e, &c));
     /* A failing call inside the group undoes only itself. */
-    retain_order o = RETAIN_ORDER_INIT;
-    o.id = "o1";
-    o.customer_id = "t1";
-    o.channel = "web";
-    o.currency = "USD";
-    o.total = 100;
+    retain_order o = web_order("o1", "t1");
     CHECK_OK(e, retain_order_record(e, &o));
     o.id = "o2";
     o.customer_id = "nobody";
@@ -328,12 +335,7 @@ static void test_call_fails_in_group(void)
     c.id = "kept";
     CHECK_OK(e, retain_customer_upsert(e, &c));
     CHECK_INT(t_backend_sql(path, "BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"), 0);
-    retain_order ord = RETAIN_ORDER_INIT;
-    ord.id = "o-blocked";
-    ord.customer_id = "kept";
-    ord.channel = "web";
-    ord.currency = "USD";
-    ord.total = 100;
+    retain_order ord = web_order("o-blocked", "kept");
     CHECK_RC(e, retain_order_record(e, &ord), RETAIN_EBUSY);
     CHECK_INT(t_backend_sql(path, "COMMIT"), 0);
     c.id = "kept-2";
