@@ -108,6 +108,9 @@ typedef struct rt_journey_set {
     void *scratch;               /* store rows for conditions (cond.c) */
     int64_t stored;              /* definitions in the store when last read */
     uint64_t checked_tx;         /* the write transaction that last compared them, 0: none */
+    /* Some journey has a recommend step: only those leave a payload for
+     * later sends (instance_payload), which a send otherwise need not read. */
+    bool any_recommend;
 } rt_journey_set;
 
 /* Loaded journeys, by name and version; NULL if absent. */

@@ -383,7 +383,7 @@ static int do_send(retain_engine *e, const jr_journey *j, const jr_step *s, js_i
     req.unless_delivered = s->u.send.unless_delivered;
     char *kept = NULL; /* what earlier steps (recommend) left for the payload */
     bool carries = extra != NULL;
-    if ((rc = ds_instance_payload_get(e, in->id, &kept)) ||
+    if ((e->journeys->any_recommend && (rc = ds_instance_payload_get(e, in->id, &kept))) ||
         (rc = merge_objects(e, &kept, &extra))) {
         rt_free(&e->alloc, extra);
         rt_free(&e->alloc, kept);

@@ -38,6 +38,8 @@ int jr_set_add(retain_engine *e, jr_journey *j)
         s->cap = ncap;
     }
     s->items[s->count++] = j;
+    for (int k = 0; k < j->nsteps; k++)
+        s->any_recommend |= j->steps[k].kind == JR_RECOMMEND;
     /* The highest version of a name is the one customers enter. */
     int best = -1;
     for (int i = 0; i < s->count; i++) {
