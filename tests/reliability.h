@@ -472,6 +472,15 @@ static const struct {
     { "shipment without its label event",
       "SELECT count(*) FROM shipment s WHERE NOT EXISTS (SELECT 1 FROM event v"
       " WHERE v.shipment=s.id AND v.name='shipment.label_created')" },
+    { "step history entry without its instance",
+      "SELECT count(*) FROM journey_step_log l WHERE NOT EXISTS (SELECT 1 FROM journey_instance i"
+      " WHERE i.id=l.instance)" },
+    { "step history chain broken (head, count, or a link to another instance)",
+      "SELECT count(*) FROM journey_instance i WHERE i.log_seq != (SELECT count(*) FROM"
+      " journey_step_log l WHERE l.instance=i.id) OR i.log_head IS NOT (SELECT max(id) FROM"
+      " journey_step_log l WHERE l.instance=i.id) OR EXISTS (SELECT 1 FROM journey_step_log l"
+      " JOIN journey_step_log p ON p.id=l.prev WHERE l.instance=i.id AND (p.instance != i.id"
+      " OR p.seq != l.seq - 1))" },
     { "journey outbox row without its instance step",
       "SELECT count(*) FROM outbox m WHERE m.instance IS NOT NULL AND NOT EXISTS (SELECT 1"
       " FROM journey_step_log l WHERE l.instance=m.instance AND l.step=m.step AND l.kind='send')" },

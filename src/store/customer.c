@@ -258,26 +258,41 @@ void retain_customer_free(retain_customer *c)
     rt_object_free(c);
 }
 
+/* The customer's rows go by their foreign keys' ON DELETE CASCADE, but
+ * for its instances' step history, which no key points at: it goes first,
+ * along each instance's chain. */
+static int delete_customer(retain_engine *e, const char *id)
+{
+    static const char history[] =
+        RT_CUSTOMER_STEP_LOG "DELETE FROM journey_step_log WHERE id IN (SELECT id FROM chain)";
+    static const char sql[] = "DELETE FROM customer WHERE id=?";
+    rt_st *st;
+    int rc = rt_lookup(e, "SELECT id FROM customer WHERE ext_id=?", id, "customer", &st);
+    if (rc)
+        return rc;
+    int64_t key = rt_column_int64(st, 0);
+    rt_reset(st);
+    for (int i = 0; i < 2 && rc == RETAIN_OK; i++) {
+        if ((rc = rt_stmt(e, i == 0 ? history : sql, &st)))
+            break;
+        rt_bind_int64(st, 1, key);
+        int src = rt_sqlstep(st);
+        rt_reset(st);
+        if (src != SQLITE_DONE)
+            rc = rt_sqlerr(e, src, "deleting customer");
+    }
+    return rc;
+}
+
 int retain_customer_delete(retain_engine *e, const char *id)
 {
-    static const char sql[] = "DELETE FROM customer WHERE ext_id=?";
     RT_ENGINE_GUARD(e);
     int rc = rt_check_writable(e);
     if (rc || (rc = rt_check_id(e, "customer_id", id)))
         return rc;
     if ((rc = rt_tx_begin(e)))
         return rc;
-    rt_st *st;
-    if ((rc = rt_stmt(e, sql, &st)) == RETAIN_OK) {
-        rt_bind_textn(st, 1, id, -1, SQLITE_STATIC);
-        int src = rt_sqlstep(st);
-        rt_reset(st);
-        if (src != SQLITE_DONE)
-            rc = rt_sqlerr(e, src, "deleting customer");
-        else if (rt_changes(e) == 0)
-            rc = rt_error(e, RETAIN_ENOTFOUND, "customer \"%s\" does not exist", id);
-    }
-    return rt_tx_end(e, rc);
+    return rt_tx_end(e, delete_customer(e, id));
 }
 
 int retain_customer_find(char **id_out, retain_engine *e, const char *email, const char *phone)

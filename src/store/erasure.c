@@ -22,8 +22,8 @@ static const char *const erase_sql[] = {
     "UPDATE journey_instance SET state='exited', exit_reason='erased', due_at=NULL,"
     " wait_event=NULL, wait_deadline=NULL, updated_at=max(updated_at,?2)"
     " WHERE customer=?1 AND state='active'",
-    "UPDATE journey_step_log SET detail=NULL"
-    " WHERE instance IN (SELECT id FROM journey_instance WHERE customer=?1)",
+    RT_CUSTOMER_STEP_LOG "UPDATE journey_step_log SET detail=NULL"
+    " WHERE id IN (SELECT id FROM chain)",
     "DELETE FROM outbox_payload WHERE message IN (SELECT id FROM outbox WHERE customer=?1)",
     "UPDATE outbox_attempt SET reason=NULL"
     " WHERE message IN (SELECT id FROM outbox WHERE customer=?1)",

@@ -312,14 +312,19 @@ int js_inst_waiting(retain_engine *e, int64_t customer, const char *event, js_in
     return read_many(e, st, out, cap, n, "finding waiting journey instances");
 }
 
+/* The entry goes at the head of the instance's chain (schema migration 11):
+ * appended after the table's last entry, it names the instance's entry
+ * before it, and the instance names it. */
 int js_log(retain_engine *e, int64_t instance, const char *step, int64_t at, const char *kind,
            const char *outcome, const char *detail_json)
 {
-    static const char sql[] =
-        "INSERT INTO journey_step_log(instance,seq,step,at,kind,outcome,detail) VALUES(?1,"
-        " (SELECT coalesce(max(seq),0)+1 FROM journey_step_log WHERE instance=?1),?2,?3,?4,?5,?6)";
+    static const char add[] =
+        "INSERT INTO journey_step_log(instance,prev,seq,step,at,kind,outcome,detail)"
+        " SELECT id, log_head, log_seq+1, ?2, ?3, ?4, ?5, ?6 FROM journey_instance WHERE id=?1";
+    static const char head[] =
+        "UPDATE journey_instance SET log_head=?2, log_seq=log_seq+1 WHERE id=?1";
     rt_st *st;
-    int rc = rt_stmt(e, sql, &st);
+    int rc = rt_stmt(e, add, &st);
     if (rc)
         return rc;
     rt_bind_int64(st, 1, instance);
@@ -328,6 +333,16 @@ int js_log(retain_engine *e, int64_t instance, const char *step, int64_t at, con
     rt_bind_textn(st, 4, kind, -1, SQLITE_STATIC);
     rt_bind_textn(st, 5, outcome, -1, SQLITE_STATIC);
     rt_bind_text(st, 6, detail_json);
+    if ((rc = done(e, st, "recording journey step")))
+        return rc;
+    if (rt_changes(e) != 1)
+        return rt_error(e, RETAIN_ENOTFOUND, "journey instance %lld is gone",
+                        (long long)instance);
+    int64_t id = rt_last_id(e);
+    if ((rc = rt_stmt(e, head, &st)))
+        return rc;
+    rt_bind_int64(st, 1, instance);
+    rt_bind_int64(st, 2, id);
     return done(e, st, "recording journey step");
 }
 
@@ -387,7 +402,12 @@ int js_customer_patch_attrs(retain_engine *e, int64_t customer, const char *patc
 int js_history_json(retain_engine *e, int64_t instance, rt_buf *b)
 {
     static const char sql[] =
-        "SELECT step, at, kind, outcome, detail FROM journey_step_log WHERE instance=? ORDER BY seq";
+        "WITH RECURSIVE chain(id) AS ("
+        "  SELECT log_head FROM journey_instance WHERE id=?1 AND log_head IS NOT NULL"
+        "  UNION ALL SELECT l.prev FROM journey_step_log l JOIN chain c ON l.id=c.id"
+        "  WHERE l.prev IS NOT NULL)"
+        " SELECT l.step, l.at, l.kind, l.outcome, l.detail"
+        " FROM chain c JOIN journey_step_log l ON l.id=c.id ORDER BY l.seq";
     rt_st *st;
     int rc = rt_stmt(e, sql, &st);
     if (rc)

@@ -338,6 +338,32 @@ static const char *const migrations[] = {
      * read without visiting an order row. */
     "DROP INDEX orders_customer;"
     "CREATE INDEX orders_customer ON orders(customer, placed_at, status);",
+
+    /* 11: a journey's step history is a chain, newest first: each entry
+     * names the one before it (prev) and the instance its newest
+     * (log_head) and how many it has (log_seq). Entries are appended in
+     * the order they happen, on the table's last page, where a key of
+     * (instance, seq) put each on a page of its own (a tick advances
+     * instances scattered across the table). Nothing indexes entries by
+     * instance: history is read along the chain, and the entries of a
+     * deleted customer are deleted along it (src/store/customer.c). */
+    "ALTER TABLE journey_step_log RENAME TO journey_step_log_10;"
+    "CREATE TABLE journey_step_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  instance INTEGER NOT NULL, prev INTEGER,"
+    "  seq INTEGER NOT NULL, step TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT"
+    ");"
+    "INSERT INTO journey_step_log(id,instance,prev,seq,step,at,kind,outcome,detail)"
+    " SELECT n, instance, CASE WHEN before = instance THEN n - 1 END, seq, step, at, kind,"
+    "  outcome, detail FROM (SELECT row_number() OVER w AS n, lag(instance) OVER w AS before, *"
+    "  FROM journey_step_log_10 WINDOW w AS (ORDER BY instance, seq));"
+    "DROP TABLE journey_step_log_10;"
+    "ALTER TABLE journey_instance ADD COLUMN log_head INTEGER;"
+    "ALTER TABLE journey_instance ADD COLUMN log_seq INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE journey_instance SET log_head=h.id, log_seq=h.seq"
+    " FROM (SELECT instance, max(id) AS id, max(seq) AS seq FROM journey_step_log"
+    "       GROUP BY instance) AS h WHERE h.instance=journey_instance.id;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

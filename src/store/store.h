@@ -119,4 +119,12 @@ int64_t rt_col_time(rt_st *st, int col);
 int rt_lookup(retain_engine *e, const char *sql, const char *id, const char *noun,
               rt_st **out);
 
+/* A WITH clause naming `chain(id)`: the step-history entries of the
+ * journey instances of customer ?1, found along each instance's chain
+ * (nothing indexes entries by instance; schema migration 11). */
+#define RT_CUSTOMER_STEP_LOG                                                               \
+    "WITH RECURSIVE chain(id) AS (SELECT log_head FROM journey_instance"                 \
+    " WHERE customer=?1 AND log_head IS NOT NULL UNION ALL SELECT l.prev"                \
+    " FROM journey_step_log l JOIN chain c ON l.id=c.id WHERE l.prev IS NOT NULL) "
+
 #endif

@@ -2,7 +2,9 @@
  * test_migrate.c - a database written by an older libretain (schema 5,
  * tests/data/schema5.sql) opens, migrates to the current schema, and its
  * data still works: the index changes of migrations 7 and 8 are in place
- * and the queued message is delivered with the payload built back then.
+ * and the queued message is delivered with the payload built back then;
+ * step histories written under the key (instance, seq) become the chains
+ * of migration 11, and go with their customer.
  */
 #include "harness.h"
 #include "util.h"
@@ -63,6 +65,14 @@ int main(void)
     CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
     CHECK_INT(sqlite3_exec(db, dump ? dump : "", NULL, NULL, NULL), SQLITE_OK);
     CHECK_INT(int_query(db, "PRAGMA user_version"), 5);
+    /* Two finished instances of ann's, their entries written out of order. */
+    static const char history[] =
+        "INSERT INTO journey_instance(id,journey,version,customer,state,step,entered_at,"
+        " updated_at) VALUES (7,'welcome',1,1,'done',NULL,1,1), (9,'winback',2,1,'done',NULL,1,1);"
+        "INSERT INTO journey_step_log VALUES (9,1,'a',10,'send','queued',NULL),"
+        " (7,2,'wait',20,'wait','done',NULL), (7,1,'hello',10,'send','queued','{\"x\":1}'),"
+        " (9,2,'b',30,'exit','done',NULL), (7,3,'bye',30,'send','queued',NULL);";
+    CHECK_INT(sqlite3_exec(db, history, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     free(dump);
 
@@ -107,6 +117,42 @@ int main(void)
     CHECK_INT(int_query(db, "SELECT count(*) FROM sqlite_schema WHERE type='index' AND name IN"
                             " ('shipment_order','outbox_instance','outbox_order')"), 0);
     CHECK_INT(int_query(db, "SELECT count(*) FROM outbox WHERE state='sent'"), 2);
+    /* Each instance names its newest entry and its count; each entry the
+     * one before it, down to the first. */
+    static const char chain[] =
+        "WITH RECURSIVE c(id, n) AS (SELECT log_head, 0 FROM journey_instance WHERE id=%d"
+        " UNION ALL SELECT l.prev, n + 1 FROM journey_step_log l JOIN c ON l.id=c.id"
+        " WHERE l.prev IS NOT NULL) SELECT sum(l.seq * (n = %d - l.seq) * (l.instance = %d))"
+        " = %d AND count(*) = %d FROM c JOIN journey_step_log l ON l.id=c.id";
+    char cq[600];
+    snprintf(cq, sizeof cq, chain, 7, 3, 7, 6, 3);
+    CHECK_INT(int_query(db, cq), 1);
+    snprintf(cq, sizeof cq, chain, 9, 2, 9, 3, 2);
+    CHECK_INT(int_query(db, cq), 1);
+    CHECK_INT(int_query(db, "SELECT log_seq FROM journey_instance WHERE id=7"), 3);
+    CHECK_INT(int_query(db, "SELECT log_seq FROM journey_instance WHERE id=9"), 2);
+    sqlite3_close(db);
+
+    /* The migrated history reads back in order, and is erased and deleted
+     * with its customer. */
+    CHECK_INT(retain_engine_open(&e, path, NULL), RETAIN_OK);
+    if (!e)
+        return t_report("migrate");
+    json = NULL;
+    CHECK_OK(e, retain_customer_explain(&json, e, "ann", T0 + 3000));
+    const char *h = json ? strstr(json, "\"step\":\"hello\"") : NULL;
+    CHECK(h != NULL && strstr(h, "\"step\":\"wait\"") != NULL &&
+          strstr(strstr(h, "\"step\":\"wait\""), "\"step\":\"bye\"") != NULL);
+    retain_free(e, json);
+    CHECK_OK(e, retain_customer_erase(e, "ann", T0 + 4000));
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_INT(int_query(db, "SELECT count(*) FROM journey_step_log WHERE detail IS NULL"), 5);
+    sqlite3_close(db);
+    CHECK_OK(e, retain_customer_delete(e, "ann"));
+    retain_engine_close(e);
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_INT(int_query(db, "SELECT count(*) FROM journey_step_log"), 0);
+    CHECK_INT(int_query(db, "SELECT count(*) FROM journey_instance"), 0);
     sqlite3_close(db);
     t_rmdb(path);
     return t_report("migrate");

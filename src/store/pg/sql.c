@@ -264,7 +264,7 @@ bool rt_pg_identity_table(const char *name, int n)
     static const char *const tables[] = {
         "customer", "orders",  "shipment", "event", "journey_instance", "outbox",
         "delivery_decision", "customer_merge", "agent", "task", "coupon_campaign", "coupon",
-        "feedback",
+        "feedback", "journey_step_log",
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if ((int)strlen(tables[i]) == n && strncmp(tables[i], name, (size_t)n) == 0)
